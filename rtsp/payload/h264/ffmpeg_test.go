@@ -1,0 +1,139 @@
+package h264
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"testing"
+)
+
+// splitStream cuts an Annex-B elementary stream into NAL units.
+func splitStream(b []byte) [][]byte {
+	var nalus [][]byte
+	for {
+		i := bytes.Index(b, []byte{0, 0, 1})
+		if i < 0 {
+			break
+		}
+		b = b[i+3:]
+		j := bytes.Index(b, []byte{0, 0, 1})
+		n := b
+		if j >= 0 {
+			n = b[:j]
+		}
+		n = bytes.TrimRight(n, "\x00")
+		if len(n) > 0 {
+			nalus = append(nalus, n)
+		}
+		if j < 0 {
+			break
+		}
+	}
+	return nalus
+}
+
+// splitAUs groups NAL units into access units (H.264 7.4.1.2.3): an AU
+// ends before an AUD, SPS, PPS or SEI that follows a slice, or before the
+// first slice of the next picture (first_mb_in_slice == 0).
+func splitAUs(nalus [][]byte) [][][]byte {
+	var aus [][][]byte
+	var cur [][]byte
+	hasVCL := false
+	for _, n := range nalus {
+		typ := n[0] & 0x1f
+		vcl := typ >= 1 && typ <= 5
+		newAU := hasVCL && (typ == 6 || typ == 7 || typ == 8 || typ == 9 || (vcl && len(n) > 1 && n[1]&0x80 != 0))
+		if newAU {
+			aus = append(aus, cur)
+			cur, hasVCL = nil, false
+		}
+		cur = append(cur, n)
+		hasVCL = hasVCL || vcl
+	}
+	if len(cur) > 0 {
+		aus = append(aus, cur)
+	}
+	return aus
+}
+
+func readAUs(t *testing.T, file string) [][][]byte {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return splitAUs(splitStream(b))
+}
+
+// TestFFmpegDecodesOurStream packetizes an x264 clip (four slices per
+// picture, so STAP-A and FU-A are both used) and has ffmpeg decode the
+// RTP stream from an SDP carrying our FMTP.
+func TestFFmpegDecodesOurStream(t *testing.T) {
+	clip := makeClip(t, "clip.h264", "-c:v", "libx264", "-bf", "0", "-x264-params", "slices=4", "-bsf:v", "h264_mp4toannexb", "-f", "h264")
+	aus := readAUs(t, clip)
+	want := countFrames(t, clip)
+	if len(aus) != want {
+		t.Fatalf("split %d AUs, ffprobe counts %d frames", len(aus), want)
+	}
+	f := &Format{}
+	for _, n := range aus[0] {
+		switch n[0] & 0x1f {
+		case 7:
+			f.SPS = n
+		case 8:
+			f.PPS = n
+		}
+	}
+	const maxPayload = 1000
+	frames, errLog := ffmpegDecode(t, f, func(c *net.UDPConn) {
+		sendAUs(t, c, f.NewPacketizer(maxPayload), aus, IsRandomAccess, maxPayload)
+	})
+	if errLog != "" {
+		t.Errorf("ffmpeg logged errors:\n%s", errLog)
+	}
+	if frames != want {
+		t.Errorf("ffmpeg decoded %d frames, want %d", frames, want)
+	}
+}
+
+// TestDepacketizeFFmpegStream has ffmpeg send a clip as RTP and checks we
+// rebuild exactly the clip's access units.
+func TestDepacketizeFFmpegStream(t *testing.T) {
+	clip := makeClip(t, "clip.h264", "-c:v", "libx264", "-bf", "0", "-bsf:v", "h264_mp4toannexb", "-f", "h264")
+	aus := readAUs(t, clip)
+	pkts := ffmpegSend(t, "-i", clip)
+	d := (&Format{}).NewDepacketizer()
+	var got [][][]byte
+	types := map[byte]int{}
+	for _, p := range pkts {
+		types[p.Payload[0]&0x1f]++
+		au, err := d.Depacketize(p)
+		if err != nil {
+			t.Fatalf("packet %d: %v", p.SequenceNumber, err)
+		}
+		if au != nil {
+			c := make([][]byte, len(au))
+			for i := range au {
+				c[i] = append([]byte(nil), au[i]...)
+			}
+			got = append(got, c)
+		}
+	}
+	if types[28] == 0 {
+		t.Errorf("ffmpeg sent no FU-A: %v", types)
+	}
+	if len(got) != len(aus) {
+		t.Fatalf("rebuilt %d AUs, clip has %d", len(got), len(aus))
+	}
+	for i := range aus {
+		if len(got[i]) != len(aus[i]) {
+			t.Fatalf("AU %d: %d NAL units, want %d", i, len(got[i]), len(aus[i]))
+		}
+		for j := range aus[i] {
+			if !bytes.Equal(got[i][j], aus[i][j]) {
+				t.Fatalf("AU %d NAL %d differs", i, j)
+			}
+		}
+	}
+	t.Logf("%d packets (types %v), %d AUs", len(pkts), types, len(got))
+}
