@@ -30,6 +30,7 @@ func TestToFFmpeg(t *testing.T) {
 		{MuLaw: true, SampleRate: 16000, Channels: 2, PT: 97},
 	} {
 		t.Run(f.RTPMap(), func(t *testing.T) {
+			t.Parallel()
 			pcm := tone(f.rate(), f.channels(), 0.5)
 			var enc []byte
 			if f.MuLaw {

@@ -1,0 +1,26 @@
+package g726
+
+import (
+	"fmt"
+
+	"github.com/pion/rtp"
+
+	"rtspcam/rtsp/payload"
+)
+
+// depacketizer hands back each payload as one access unit.
+type depacketizer struct {
+	au [1][]byte
+}
+
+// Depacketize returns the packet's payload; an empty one is malformed.
+func (d *depacketizer) Depacketize(pkt *rtp.Packet) ([][]byte, error) {
+	if len(pkt.Payload) == 0 {
+		return nil, fmt.Errorf("g726: empty payload: %w", payload.ErrMalformed)
+	}
+	if len(pkt.Payload) > payload.MaxAccessUnitSize {
+		return nil, fmt.Errorf("g726: %d-byte payload: %w", len(pkt.Payload), payload.ErrTooLarge)
+	}
+	d.au[0] = pkt.Payload
+	return d.au[:], nil
+}
