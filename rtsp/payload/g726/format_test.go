@@ -63,7 +63,7 @@ func TestPacketizeSplits(t *testing.T) {
 		sizes        []int
 		offs         []uint32
 	}{
-		{24000, 100, []int{99, 99, 52}, []uint32{0, 264, 528}},  // 3 bytes per 8 samples
+		{24000, 100, []int{99, 99, 52}, []uint32{0, 264, 528}},   // 3 bytes per 8 samples
 		{40000, 100, []int{100, 100, 50}, []uint32{0, 160, 320}}, // 5 bytes per 8 samples
 		{16000, 100, []int{100, 100, 50}, []uint32{0, 400, 800}}, // 4 samples per byte
 	} {
