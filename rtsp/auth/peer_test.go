@@ -29,12 +29,17 @@ type peerServer struct {
 	protectOptions bool
 }
 
-func newPeerServer(t *testing.T, v *Validator) *peerServer {
+// newPeerServer starts a server; configure, when given, sets its options
+// before it serves.
+func newPeerServer(t *testing.T, v *Validator, configure ...func(*peerServer)) *peerServer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &peerServer{v: v, ln: ln}
+	for _, c := range configure {
+		c(s)
+	}
 	s.wg.Add(1)
 	go s.serve()
 	t.Cleanup(func() {
@@ -179,15 +184,16 @@ func TestFFprobeStaleNonce(t *testing.T) {
 		defer mu.Unlock()
 		return time.Now().Add(offset)
 	}
-	s := newPeerServer(t, v)
-	s.protectOptions = true
-	s.onChecks = func(n int) {
-		if n == 2 {
-			mu.Lock()
-			offset = 0
-			mu.Unlock()
+	s := newPeerServer(t, v, func(s *peerServer) {
+		s.protectOptions = true
+		s.onChecks = func(n int) {
+			if n == 2 {
+				mu.Lock()
+				offset = 0
+				mu.Unlock()
+			}
 		}
-	}
+	})
 	out := runPeer(t, "ffprobe", "-v", "error", "-rtsp_transport", "tcp", s.url("admin:12345@"))
 	got := s.got()
 	want := []string{"OPTIONS: " + ErrNoCredentials.Error(), "OPTIONS: ok admin", "DESCRIBE: " + ErrStaleNonce.Error(), "DESCRIBE: ok admin"}
