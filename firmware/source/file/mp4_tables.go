@@ -52,17 +52,27 @@ func buildMP4Track(tk *mp4Trak, pt uint8, movieTimescale uint32) (*mp4Track, err
 		t.count = int(sz.SampleCount)
 	} else {
 		t.count = min(int(sz.SampleCount), len(sz.EntrySize))
-		t.sizes = make([]uint32, t.count)
+		var largest uint32
 		for i, s := range sz.EntrySize[:t.count] {
 			if s > MaxSampleSize {
 				return nil, fmt.Errorf("sample %d size %d (limit %d)", i+1, s, MaxSampleSize)
 			}
-			t.sizes[i] = s
+			largest = max(largest, s)
+		}
+		if largest <= 0xFFFF {
+			t.sizes16 = make([]uint16, t.count)
+			for i, s := range sz.EntrySize[:t.count] {
+				t.sizes16[i] = uint16(s)
+			}
+		} else {
+			t.sizes32 = append([]uint32(nil), sz.EntrySize[:t.count]...)
 		}
 	}
 
 	// decoding times, cut at the sample count so sums cannot overflow
 	left := int64(t.count)
+	t.sttsCount = make([]uint32, 0, len(tk.stts.Entries))
+	t.sttsDelta = make([]uint32, 0, len(tk.stts.Entries))
 	for _, e := range tk.stts.Entries {
 		if left <= 0 {
 			break
@@ -76,6 +86,8 @@ func buildMP4Track(tk *mp4Trak, pt uint8, movieTimescale uint32) (*mp4Track, err
 	// composition offsets
 	if tk.ctts != nil {
 		left = int64(t.count)
+		t.cttsCount = make([]uint32, 0, len(tk.ctts.Entries))
+		t.cttsOff = make([]int32, 0, len(tk.ctts.Entries))
 		for _, e := range tk.ctts.Entries {
 			if left <= 0 {
 				break
@@ -93,17 +105,29 @@ func buildMP4Track(tk *mp4Trak, pt uint8, movieTimescale uint32) (*mp4Track, err
 
 	// chunks
 	if tk.co64 != nil {
-		t.chunks = make([]int64, len(tk.co64.ChunkOffset))
-		for i, o := range tk.co64.ChunkOffset {
-			t.chunks[i] = int64(o & (1<<63 - 1))
+		t.nChunks = len(tk.co64.ChunkOffset)
+		var largest uint64
+		for _, o := range tk.co64.ChunkOffset {
+			largest = max(largest, o)
+		}
+		if largest <= 0xFFFFFFFF {
+			t.chunks32 = make([]uint32, t.nChunks)
+			for i, o := range tk.co64.ChunkOffset {
+				t.chunks32[i] = uint32(o)
+			}
+		} else {
+			t.chunks64 = make([]int64, t.nChunks)
+			for i, o := range tk.co64.ChunkOffset {
+				t.chunks64[i] = int64(o & (1<<63 - 1))
+			}
 		}
 	} else {
-		t.chunks = make([]int64, len(tk.stco.ChunkOffset))
-		for i, o := range tk.stco.ChunkOffset {
-			t.chunks[i] = int64(o)
-		}
+		t.nChunks = len(tk.stco.ChunkOffset)
+		t.chunks32 = append([]uint32(nil), tk.stco.ChunkOffset...)
 	}
 	var prev uint32
+	t.stscFirst = make([]uint32, 0, len(tk.stsc.Entries))
+	t.stscPer = make([]uint32, 0, len(tk.stsc.Entries))
 	for _, e := range tk.stsc.Entries {
 		if e.FirstChunk == 0 || e.FirstChunk <= prev {
 			return nil, fmt.Errorf("stsc: first chunk %d after %d", e.FirstChunk, prev)
@@ -116,7 +140,7 @@ func buildMP4Track(tk *mp4Trak, pt uint8, movieTimescale uint32) (*mp4Track, err
 	var capacity int64
 	for i := range t.stscFirst {
 		first := int64(t.stscFirst[i]) - 1
-		end := int64(len(t.chunks))
+		end := int64(t.nChunks)
 		if i+1 < len(t.stscFirst) {
 			end = min(end, int64(t.stscFirst[i+1])-1)
 		}

@@ -24,9 +24,12 @@ type mp4Track struct {
 	cttsOff   []int32
 	stscFirst []uint32 // first chunk (1-based) of each samples-per-chunk run
 	stscPer   []uint32
-	chunks    []int64  // chunk offsets
-	sizes     []uint32 // per-sample sizes; empty when constSize applies
-	constSize uint32
+	chunks32  []uint32 // chunk offsets when all fit 32 bits (most files)
+	chunks64  []int64  // chunk offsets otherwise
+	nChunks   int
+	sizes16   []uint16 // per-sample sizes when all fit 16 bits
+	sizes32   []uint32 // per-sample sizes otherwise
+	constSize uint32   // size of every sample when both are empty
 	sync      []uint32 // 1-based sync sample numbers; nil when all are sync
 
 	// ptsShift is subtracted from composition times (ticks): the first
@@ -56,7 +59,7 @@ type mp4Cursor struct {
 
 // done tells whether all samples have been read.
 func (t *mp4Track) done() bool {
-	return t.cur.sample >= t.count || t.cur.chunk >= len(t.chunks)
+	return t.cur.sample >= t.count || t.cur.chunk >= t.nChunks
 }
 
 // reset moves to the first sample.
@@ -75,7 +78,7 @@ func (t *mp4Track) reset() {
 // that hold no sample.
 func (t *mp4Track) enterChunk() {
 	c := &t.cur
-	for c.chunk < len(t.chunks) {
+	for c.chunk < t.nChunks {
 		for c.stscIdx+1 < len(t.stscFirst) && int64(t.stscFirst[c.stscIdx+1])-1 <= int64(c.chunk) {
 			c.stscIdx++
 		}
@@ -85,7 +88,7 @@ func (t *mp4Track) enterChunk() {
 		}
 		if per > 0 {
 			c.chunkLeft = int(per)
-			c.pos = t.chunks[c.chunk]
+			c.pos = t.chunkOffset(c.chunk)
 			return
 		}
 		c.chunk++
@@ -94,10 +97,21 @@ func (t *mp4Track) enterChunk() {
 
 // size returns the size of sample i.
 func (t *mp4Track) size(i int) uint32 {
-	if len(t.sizes) == 0 {
-		return t.constSize
+	switch {
+	case t.sizes16 != nil:
+		return uint32(t.sizes16[i])
+	case t.sizes32 != nil:
+		return t.sizes32[i]
 	}
-	return t.sizes[i]
+	return t.constSize
+}
+
+// chunkOffset returns the file offset of chunk i.
+func (t *mp4Track) chunkOffset(i int) int64 {
+	if t.chunks64 != nil {
+		return t.chunks64[i]
+	}
+	return int64(t.chunks32[i])
 }
 
 // delta returns the duration of the next sample in ticks.
