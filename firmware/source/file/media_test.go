@@ -45,18 +45,18 @@ var mediaSpecs = map[string]struct {
 	rate int // audio input rate, 0 for no audio
 	args []string
 }{
-	"h264_aac.mp4":     {48000, []string{"-c:v", "libx264", "-g", "10", "-bf", "2", "-c:a", "aac", "-ac", "2"}},
-	"h265_aac.mp4":     {44100, []string{"-c:v", "libx265", "-tag:v", "hvc1", "-x265-params", "keyint=10:log-level=none", "-c:a", "aac", "-ac", "1"}},
-	"mjpeg_pcmu.mov":   {8000, []string{"-c:v", "mjpeg", "-c:a", "pcm_mulaw", "-ac", "1", "-f", "mov"}},
-	"mpeg4_alaw.mov":   {16000, []string{"-c:v", "mpeg4", "-g", "12", "-c:a", "pcm_alaw", "-ac", "2", "-f", "mov"}},
-	"h264_aac.ts":      {48000, []string{"-c:v", "libx264", "-g", "10", "-bf", "2", "-c:a", "aac", "-ac", "2", "-f", "mpegts"}},
-	"h265_opus.ts":     {48000, []string{"-c:v", "libx265", "-x265-params", "keyint=10:log-level=none", "-c:a", "libopus", "-ac", "2", "-f", "mpegts"}},
-	"mpeg4.ts":         {0, []string{"-c:v", "mpeg4", "-g", "12", "-f", "mpegts"}},
-	"h264_opus.mp4":    {48000, []string{"-c:v", "libx264", "-g", "25", "-c:a", "libopus", "-ac", "1"}},
-	"raw.h264":         {0, []string{"-c:v", "libx264", "-g", "10", "-bf", "2", "-f", "h264"}},
-	"raw.hevc":         {0, []string{"-c:v", "libx265", "-x265-params", "keyint=10:log-level=none", "-f", "hevc"}},
-	"frames.mjpeg":     {0, []string{"-c:v", "mjpeg", "-f", "mjpeg"}},
-	"h264_aac.mov":     {48000, []string{"-c:v", "libx264", "-g", "10", "-c:a", "aac", "-f", "mov"}},
+	"h264_aac.mp4":   {48000, []string{"-c:v", "libx264", "-g", "10", "-bf", "2", "-c:a", "aac", "-ac", "2"}},
+	"h265_aac.mp4":   {44100, []string{"-c:v", "libx265", "-tag:v", "hvc1", "-x265-params", "keyint=10:log-level=none", "-c:a", "aac", "-ac", "1"}},
+	"mjpeg_pcmu.mov": {8000, []string{"-c:v", "mjpeg", "-c:a", "pcm_mulaw", "-ac", "1", "-f", "mov"}},
+	"mpeg4_alaw.mov": {16000, []string{"-c:v", "mpeg4", "-g", "12", "-c:a", "pcm_alaw", "-ac", "2", "-f", "mov"}},
+	"h264_aac.ts":    {48000, []string{"-c:v", "libx264", "-g", "10", "-bf", "2", "-c:a", "aac", "-ac", "2", "-f", "mpegts"}},
+	"h265_opus.ts":   {48000, []string{"-c:v", "libx265", "-x265-params", "keyint=10:log-level=none", "-c:a", "libopus", "-ac", "2", "-f", "mpegts"}},
+	"mpeg4.ts":       {0, []string{"-c:v", "mpeg4", "-g", "12", "-f", "mpegts"}},
+	"h264_opus.mp4":  {48000, []string{"-c:v", "libx264", "-g", "25", "-c:a", "libopus", "-ac", "1"}},
+	"raw.h264":       {0, []string{"-c:v", "libx264", "-g", "10", "-bf", "2", "-f", "h264"}},
+	"raw.hevc":       {0, []string{"-c:v", "libx265", "-x265-params", "keyint=10:log-level=none", "-f", "hevc"}},
+	"frames.mjpeg":   {0, []string{"-c:v", "mjpeg", "-f", "mjpeg"}},
+	"h264_aac.mov":   {48000, []string{"-c:v", "libx264", "-g", "10", "-c:a", "aac", "-f", "mov"}},
 }
 
 // media returns the path of the named test file, making it on first use.

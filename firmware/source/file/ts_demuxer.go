@@ -42,11 +42,11 @@ type tsTrack struct {
 	startAt int64  // file offset of the packet that started pes
 
 	// from the indexing pass
-	firstDTS, minPTS  int64
-	lastPTS           int64
-	count             int
-	sampleRate        int
-	nals              [][]byte // NAL list of the last video PES, reused
+	firstDTS, minPTS int64
+	lastPTS          int64
+	count            int
+	sampleRate       int
+	nals             [][]byte // NAL list of the last video PES, reused
 }
 
 // tsKey is a random access point in the file.
