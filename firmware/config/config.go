@@ -113,6 +113,9 @@ type Config struct {
 	// pos records where each scalar setting was read (by logical key) so
 	// that Validate can point at the line.
 	pos map[string]Pos
+	// written maps a logical key to the element as the file wrote it
+	// ("rtsps_enable" may come from an <rtsp_enable>).
+	written map[string]string
 	// present records which logical keys the file set, for Unsupported.
 	present map[string]bool
 }

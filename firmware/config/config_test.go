@@ -12,7 +12,7 @@ import (
 // public returns c without the unexported bookkeeping, for comparisons.
 func public(c *Config) Config {
 	out := *c
-	out.pos, out.present = nil, nil
+	out.pos, out.present, out.written = nil, nil, nil
 	out.Users = append([]User(nil), c.Users...)
 	for i := range out.Users {
 		out.Users[i].at = Pos{}

@@ -95,7 +95,9 @@ func TestErrors(t *testing.T) {
 
 		// TLS and listeners
 		{"rtsps without cert", "<config><rtsps_enable>1</rtsps_enable><rtsps_key>k</rtsps_key></config>",
-			`rtspserver.cfg:1:23: <rtsps_enable>: RTSPS is on but has no certificate (<rtsp_cert> or <rtsps_cert>)`},
+			`rtspserver.cfg:1:23: <rtsps_enable>: RTSPS is on but has no certificate (<rtsp_cert> or <rtsps_cert>); note that an <rtsp_enable> after <rtsp_port> is the RTSPS switch`},
+		{"vendor rtsps switch alone", "<config>\n<rtsp_port>554</rtsp_port>\n<rtsp_enable>1</rtsp_enable>\n<rtsp_cert>c</rtsp_cert>\n</config>",
+			`rtspserver.cfg:3:14: <rtsp_enable>: RTSPS is on but has no key (<rtsp_key> or <rtsps_key>); note that an <rtsp_enable> after <rtsp_port> is the RTSPS switch`},
 		{"https without key", "<config><rtsp_over_https>1</rtsp_over_https><https_cert>c</https_cert></config>",
 			`rtspserver.cfg:1:26: <rtsp_over_https>: RTSP over HTTPS is on but <https_key> is empty`},
 		{"port clash", "<config>\n<rtsp_port>8080</rtsp_port>\n<rtsp_over_http>1</rtsp_over_http>\n<http_port>8080</http_port>\n</config>",

@@ -26,6 +26,7 @@ func Parse(data []byte, path string) (*Config, error) {
 		c.MediaDir = "" // the file's folder unless <media_dir> says otherwise
 	}
 	c.pos = make(map[string]Pos)
+	c.written = make(map[string]string)
 	c.present = make(map[string]bool)
 	p := &parser{c: c, file: path, seen: make(map[string]Pos)}
 	p.config(root)
@@ -71,6 +72,7 @@ func (p *parser) once(n *node, key string) bool {
 	}
 	p.seen[key] = n.at
 	p.c.pos[key] = n.at
+	p.c.written[key] = n.path
 	if strings.TrimSpace(n.text) != "" || len(n.children) > 0 {
 		p.c.present[key] = true
 	}

@@ -18,7 +18,7 @@ type problems struct {
 
 // add records a problem with a scalar setting, found by its logical key.
 func (v *problems) add(key, format string, args ...any) {
-	v.addAt(v.c.pos[key], key, format, args...)
+	v.addAt(v.c.pos[key], v.writtenAs(key), format, args...)
 }
 
 func (v *problems) addAt(at Pos, element, format string, args ...any) {
@@ -92,10 +92,12 @@ func (c *Config) validateUDP(v *problems) {
 func (c *Config) validateTLS(v *problems) {
 	if c.RTSPS.Enable {
 		if c.RTSPS.Cert == "" {
-			v.add("rtsps_enable", "RTSPS is on but has no certificate (<rtsp_cert> or <rtsps_cert>)")
+			v.add("rtsps_enable", "RTSPS is on but has no certificate (<rtsp_cert> or <rtsps_cert>); "+
+				"note that an <rtsp_enable> after <rtsp_port> is the RTSPS switch")
 		}
 		if c.RTSPS.Key == "" {
-			v.add("rtsps_enable", "RTSPS is on but has no key (<rtsp_key> or <rtsps_key>)")
+			v.add("rtsps_enable", "RTSPS is on but has no key (<rtsp_key> or <rtsps_key>); "+
+				"note that an <rtsp_enable> after <rtsp_port> is the RTSPS switch")
 		}
 	}
 	if c.RTSPOverHTTPS {
@@ -131,10 +133,10 @@ func (c *Config) validateListeners(v *problems) {
 		ls = append(ls, listener{proto, port, at, element})
 	}
 	if c.RTSPEnable {
-		add("TCP", c.RTSPPort, c.pos["rtsp_port"], "rtsp_port")
+		add("TCP", c.RTSPPort, c.pos["rtsp_port"], v.writtenAs("rtsp_port"))
 	}
 	if c.RTSPS.Enable {
-		add("TCP", c.RTSPS.Port, c.pos["rtsps_port"], "rtsps_port")
+		add("TCP", c.RTSPS.Port, c.pos["rtsps_port"], v.writtenAs("rtsps_port"))
 	}
 	if c.RTSPOverHTTP {
 		add("TCP", c.HTTPPort, c.pos["http_port"], "http_port")
@@ -331,4 +333,12 @@ func suffixProblem(s string) string {
 		}
 	}
 	return ""
+}
+
+// writtenAs is the element a logical key was read from, or the key itself.
+func (v *problems) writtenAs(key string) string {
+	if w := v.c.written[key]; w != "" {
+		return w
+	}
+	return key
 }
