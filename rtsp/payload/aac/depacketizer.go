@@ -33,7 +33,9 @@ var errFragmentLost = errors.New("aac: fragment lost")
 
 // Depacketize returns the frames of pkt, or the frame whose last fragment
 // pkt completes. Interleaving indices are read but not used: frames come
-// back in packet order.
+// back in packet order. When a fragment is lost the partial frame is
+// dropped with an error; a packet that starts something new is still
+// read.
 func (d *depacketizer) Depacketize(pkt *rtp.Packet) ([][]byte, error) {
 	sizes, data, err := d.readHeaders(pkt.Payload)
 	if err != nil {
@@ -42,13 +44,23 @@ func (d *depacketizer) Depacketize(pkt *rtp.Packet) ([][]byte, error) {
 	}
 
 	joining := d.fragSize != 0
+	lost := false
 	if joining && (len(sizes) != 1 || pkt.Timestamp != d.fragTS || pkt.SequenceNumber != d.fragSeq+1 ||
 		sizes[0] != d.fragSize) {
-		d.fragSize = 0
-		return nil, fmt.Errorf("%w before packet %d", errFragmentLost, pkt.SequenceNumber)
+		// The frame being joined lost its end: drop it and read this
+		// packet afresh.
+		d.fragSize, joining, lost = 0, false, true
 	}
 	if joining || (len(sizes) == 1 && sizes[0] > len(data)) {
-		return d.joinFragment(pkt, sizes[0], data)
+		if lost && d.fragTS == pkt.Timestamp {
+			// Same frame, a fragment in the middle went missing.
+			return nil, fmt.Errorf("%w before packet %d", errFragmentLost, pkt.SequenceNumber)
+		}
+		frames, err := d.joinFragment(pkt, sizes[0], data)
+		if err == nil && frames == nil && lost {
+			err = fmt.Errorf("%w before packet %d", errFragmentLost, pkt.SequenceNumber)
+		}
+		return frames, err
 	}
 
 	d.frames = d.frames[:0]

@@ -35,7 +35,9 @@ func newDepacketizer() *depacketizer {
 }
 
 // Depacketize adds one fragment; it returns the rebuilt JPEG file on the
-// packet with the marker bit.
+// packet with the marker bit. A first fragment that arrives while another
+// frame is unfinished drops that frame (with an error, unless the new
+// packet completes its own frame) and starts the new one.
 func (d *depacketizer) Depacketize(pkt *rtp.Packet) ([][]byte, error) {
 	b := pkt.Payload
 	if len(b) < mainHeaderSize {
@@ -56,7 +58,9 @@ func (d *depacketizer) Depacketize(pkt *rtp.Packet) ([][]byte, error) {
 		b = b[restartHeaderSize:]
 	}
 
+	lost := false // a frame was pending when this one started
 	if off == 0 {
+		lost = d.joining
 		if typ&^typeRestart > type420 || typ >= 128 {
 			d.joining = false
 			return nil, fmt.Errorf("mjpeg: type %d not supported: %w", typ, payload.ErrMalformed)
@@ -85,6 +89,9 @@ func (d *depacketizer) Depacketize(pkt *rtp.Packet) ([][]byte, error) {
 	d.buf = append(d.buf, b...)
 	d.next += len(b)
 	if !pkt.Marker {
+		if lost {
+			return nil, fmt.Errorf("%w: frame at %d left unfinished", errFragmentLost, d.ts)
+		}
 		return nil, nil
 	}
 	d.joining = false

@@ -254,6 +254,21 @@ func TestDepacketizeLoss(t *testing.T) {
 	if rebuild(t, pkts) == nil {
 		t.Fatal("no frame after loss")
 	}
+	// A frame whose end is lost is dropped when the next one starts; the
+	// next one comes through.
+	d = (&Format{}).NewDepacketizer()
+	_, _ = d.Depacketize(&rtp.Packet{Header: rtp.Header{SequenceNumber: 1, Timestamp: 1}, Payload: pkts[0].payload})
+	var au [][]byte
+	for i, p := range pkts {
+		au, err = d.Depacketize(&rtp.Packet{Header: rtp.Header{SequenceNumber: uint16(3 + i), Timestamp: 2,
+			Marker: p.marker}, Payload: p.payload})
+		if (i == 0) != (err != nil) {
+			t.Fatalf("packet %d of the next frame: %v", i, err)
+		}
+	}
+	if au == nil {
+		t.Fatal("next frame not rebuilt")
+	}
 	for _, b := range [][]byte{nil, {0, 0, 0, 0, 1, 255, 8, 8}, {0, 0, 0, 0, 5, 50, 8, 8, 0}, {0, 0, 0, 0, 1, 0, 8, 8, 0},
 		{0, 0, 0, 0, 1, 50, 0, 8, 0}, {0, 0, 0, 0, 65, 50, 8, 8}, {0, 0, 0, 0, 1, 128, 8, 8, 0, 0, 0, 0}} {
 		if _, err := d.Depacketize(&rtp.Packet{Payload: b}); !errors.Is(err, payload.ErrMalformed) {

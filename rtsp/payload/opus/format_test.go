@@ -86,6 +86,9 @@ func TestPacketize(t *testing.T) {
 	if err := p.Packetize([][]byte{{}}, false, emit); err == nil {
 		t.Fatal("empty packet: no error")
 	}
+	if err := p.Packetize([][]byte{{1}, {2}}, false, emit); err == nil {
+		t.Fatal("two Opus packets in one AU: no error")
+	}
 }
 
 func TestDepacketize(t *testing.T) {

@@ -12,22 +12,22 @@ type packetizer struct {
 	started    bool
 }
 
-// Packetize emits each slice of au as one payload, each with the AU's
-// timestamp (a caller passes one Opus packet per AU). The marker bit is set
-// on the first packet the packetizer ever sends, the start of the first
-// talkspurt (RFC 7587 section 4.1).
+// Packetize emits au[0], one Opus packet, as one payload: each RTP
+// packet has its own timestamp, so an AU holds exactly one Opus packet.
+// The marker bit is set on the first packet the packetizer ever sends,
+// the start of the first talkspurt (RFC 7587 section 4.1).
 func (p *packetizer) Packetize(au [][]byte, _ bool, emit payload.Emit) error {
-	for _, b := range au {
-		if len(b) == 0 {
-			return fmt.Errorf("opus: empty packet")
-		}
-		if len(b) > p.maxPayload {
-			return fmt.Errorf("opus: %d-byte packet over the %d-byte payload: %w", len(b), p.maxPayload, payload.ErrTooLarge)
-		}
+	if len(au) != 1 {
+		return fmt.Errorf("opus: %d slices in an access unit, want one Opus packet", len(au))
 	}
-	for _, b := range au {
-		emit(b, !p.started, 0)
-		p.started = true
+	b := au[0]
+	if len(b) == 0 {
+		return fmt.Errorf("opus: empty packet")
 	}
+	if len(b) > p.maxPayload {
+		return fmt.Errorf("opus: %d-byte packet over the %d-byte payload: %w", len(b), p.maxPayload, payload.ErrTooLarge)
+	}
+	emit(b, !p.started, 0)
+	p.started = true
 	return nil
 }
