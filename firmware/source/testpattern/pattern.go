@@ -104,20 +104,11 @@ func New(o Options) (*Pattern, error) {
 // Formats are the RTP formats of the tracks: MJPEG as track 0 and, with
 // audio, PCMU 8000 Hz mono as track 1.
 func (p *Pattern) Formats() []payload.Format {
-	f := []payload.Format{videoFormat()}
+	f := []payload.Format{&mjpeg.Format{}}
 	if p.audio {
 		f = append(f, &g711.Format{MuLaw: true})
 	}
 	return f
-}
-
-// videoFormat is the MJPEG format as a payload.Format. The assertion is
-// dynamic only while rtsp/payload/mjpeg does not yet implement the
-// interface (it is being written); it is nil until then.
-func videoFormat() payload.Format {
-	var f any = &mjpeg.Format{}
-	pf, _ := f.(payload.Format)
-	return pf
 }
 
 // Skipped is the number of video frames left out so far because the

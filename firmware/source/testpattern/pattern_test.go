@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
+
+	"rtspcam/rtsp/payload"
 	"rtspcam/rtsp/payload/g711"
 	"rtspcam/rtsp/payload/mjpeg"
 )
@@ -51,11 +54,7 @@ func TestFormats(t *testing.T) {
 	if len(f) != 2 {
 		t.Fatalf("%d formats", len(f))
 	}
-	if f[VideoTrack] == nil {
-		// Temporary: rtsp/payload/mjpeg is still a bare struct.
-		t.Skip("rtsp/payload/mjpeg.Format does not implement payload.Format yet")
-	}
-	if _, ok := any(f[VideoTrack]).(*mjpeg.Format); !ok {
+	if _, ok := f[VideoTrack].(*mjpeg.Format); !ok {
 		t.Errorf("track 0 is %T, want *mjpeg.Format", f[VideoTrack])
 	}
 	if g, ok := f[AudioTrack].(*g711.Format); !ok || !g.MuLaw {
@@ -429,5 +428,43 @@ func BenchmarkPaint640x480(b *testing.B) {
 	for b.Loop() {
 		p.paint.paint(n, now)
 		n++
+	}
+}
+
+// TestFrameThroughRTP sends one frame through the track's own RFC 2435
+// packetizer and depacketizer: what arrives is a JPEG of the right size.
+func TestFrameThroughRTP(t *testing.T) {
+	p, err := New(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	au, err := p.enc.Encode(nil, p.paint.paint(5, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := p.Formats()[VideoTrack]
+	var pkts []*rtp.Packet
+	err = f.NewPacketizer(payload.MaxPayloadSize).Packetize([][]byte{au}, true, func(pl []byte, marker bool, _ uint32) {
+		pkts = append(pkts, &rtp.Packet{
+			Header:  rtp.Header{Version: 2, PayloadType: f.PayloadType(), SequenceNumber: uint16(len(pkts)), Marker: marker},
+			Payload: bytes.Clone(pl),
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep := f.NewDepacketizer()
+	var got [][]byte
+	for _, pkt := range pkts {
+		if got, err = dep.Depacketize(pkt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d packets gave %d slices", len(pkts), len(got))
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(got[0]))
+	if err != nil || cfg.Width != 640 || cfg.Height != 480 {
+		t.Fatalf("after RTP: %v %+v", err, cfg)
 	}
 }
