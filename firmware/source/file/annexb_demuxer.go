@@ -85,7 +85,7 @@ func (d *annexBDemuxer) index() (map[int][]byte, error) {
 	pending := -1       // parameter set type whose bytes start at pendingAt
 	var pendingAt int64 // its offset (after the start code)
 	ab := auBoundary{h265: d.h265}
-	buf := make([]byte, 0, scanBlock+8)
+	buf := make([]byte, 0, min(int64(scanBlock), d.size)+8)
 	var base int64 // file offset of buf[0]
 	auKey := func(key bool) {
 		if key {

@@ -62,7 +62,7 @@ func (s *jpegScanner) skip(n int64) error {
 // each SOS the entropy-coded data up to the next marker, until EOI.
 // Anything between images is skipped.
 func (d *mjpegDemuxer) index(sr *io.SectionReader) error {
-	s := &jpegScanner{br: bufio.NewReaderSize(sr, 256<<10)}
+	s := &jpegScanner{br: bufio.NewReaderSize(sr, int(min(256<<10, sr.Size()+16)))}
 	for {
 		// find SOI
 		start, err := s.findSOI()
