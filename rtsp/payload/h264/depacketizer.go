@@ -108,7 +108,10 @@ func (d *depacketizer) Depacketize(pkt *rtp.Packet) ([][]byte, error) {
 	if pkt.Marker {
 		if d.fuStart >= 0 {
 			d.drop(pkt.Timestamp, true)
-			return done, fmt.Errorf("h264: marker inside FU-A: %w", payload.ErrMalformed)
+			if done != nil {
+				return done, nil
+			}
+			return nil, fmt.Errorf("h264: marker inside FU-A: %w", payload.ErrMalformed)
 		}
 		if done == nil {
 			return d.finish(), nil

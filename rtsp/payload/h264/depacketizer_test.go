@@ -66,6 +66,10 @@ func TestDepacketizerCases(t *testing.T) {
 		{"FU-A too short", []*rtp.Packet{pkt(1, 0, true, 0x7c)}, nil, 1, payload.ErrMalformed},
 		{"rest of broken AU skipped", []*rtp.Packet{pkt(1, 0, false, 0x00), pkt(2, 0, false, 0x41, 2), pkt(3, 0, true, 0x41, 3), pkt(4, 9, true, 0x41, 4)},
 			[][][]byte{{{0x41, 4}}}, 1, payload.ErrMalformed},
+		{"marker inside FU-A after timestamp change", []*rtp.Packet{pkt(1, 0, false, 0x41, 1), pkt(2, 9, true, 0x7c, 0x85, 2), pkt(3, 18, true, 0x41, 3)},
+			[][][]byte{{{0x41, 1}}, {{0x41, 3}}}, 0, nil},
+		{"marker inside FU-A", []*rtp.Packet{pkt(1, 0, true, 0x7c, 0x85, 2), pkt(2, 9, true, 0x41, 3)},
+			[][][]byte{{{0x41, 3}}}, 1, payload.ErrMalformed},
 		{"sequence wraps", []*rtp.Packet{pkt(65535, 0, false, 0x7c, 0x85, 1), pkt(0, 0, true, 0x7c, 0x45, 2)}, [][][]byte{{{0x65, 1, 2}}}, 0, nil},
 	}
 	for _, c := range cases {

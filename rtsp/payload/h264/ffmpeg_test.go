@@ -99,7 +99,7 @@ func TestFFmpegDecodesOurStream(t *testing.T) {
 // TestDepacketizeFFmpegStream has ffmpeg send a clip as RTP and checks we
 // rebuild exactly the clip's access units.
 func TestDepacketizeFFmpegStream(t *testing.T) {
-	clip := makeClip(t, "clip.h264", "-c:v", "libx264", "-bf", "0", "-bsf:v", "h264_mp4toannexb", "-f", "h264")
+	clip := makeClip(t, "clip.h264", "-c:v", "libx264", "-bf", "0", "-x264-params", "slices=4", "-bsf:v", "h264_mp4toannexb", "-f", "h264")
 	aus := readAUs(t, clip)
 	pkts := ffmpegSend(t, "-i", clip)
 	d := (&Format{}).NewDepacketizer()

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,17 +30,43 @@ func needTool(t *testing.T, name string) {
 	}
 }
 
-// makeClip encodes the lavfi test source with the given ffmpeg output
-// arguments and returns the file's path.
+// clipDir holds the clips of this package's test run, encoded once each.
+var (
+	clipDir   string
+	clipMu    sync.Mutex
+	clipCache = map[string]string{}
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "rtspcam-clips-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	clipDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// makeClip encodes one second of the lavfi test source with the given
+// ffmpeg output arguments, once per test binary, and returns the path.
 func makeClip(t *testing.T, name string, args ...string) string {
 	t.Helper()
 	needTool(t, "ffmpeg")
-	out := filepath.Join(t.TempDir(), name)
-	all := append([]string{"-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25", "-t", "1"}, args...)
+	clipMu.Lock()
+	defer clipMu.Unlock()
+	key := name + " " + strings.Join(args, " ")
+	if out, ok := clipCache[key]; ok {
+		return out
+	}
+	out := filepath.Join(clipDir, fmt.Sprintf("%d-%s", len(clipCache), name))
+	all := append([]string{"-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25", "-t", "1"}, args...)
 	cmd := exec.Command("ffmpeg", append(all, "-y", out)...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, b)
 	}
+	clipCache[key] = out
 	return out
 }
 
@@ -92,22 +119,35 @@ func freePair(t *testing.T) int {
 	return port
 }
 
-// waitBound waits until some process has bound UDP port on loopback or
-// any address, by reading /proc/net/udp.
+// udpSocket finds the socket bound to port in /proc/net/udp and returns
+// its receive queue and drop count.
+func udpSocket(t *testing.T, port int) (found bool, rxQueue, drops int64) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(":%04X", port)
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 13 || !strings.HasSuffix(f[1], want) {
+			continue
+		}
+		_, rx, _ := strings.Cut(f[4], ":")
+		rxQueue, _ = strconv.ParseInt(rx, 16, 64)
+		drops, _ = strconv.ParseInt(f[12], 10, 64)
+		return true, rxQueue, drops
+	}
+	return false, 0, 0
+}
+
+// waitBound waits until ffmpeg has bound UDP port.
 func waitBound(t *testing.T, port int, done <-chan struct{}) {
 	t.Helper()
-	want := fmt.Sprintf(":%04X ", port)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		b, err := os.ReadFile("/proc/net/udp")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(string(b), "\n")[1:] {
-			f := strings.Fields(line)
-			if len(f) > 1 && strings.HasSuffix(f[1]+" ", want) {
-				return
-			}
+		if found, _, _ := udpSocket(t, port); found {
+			return
 		}
 		select {
 		case <-done:
@@ -116,6 +156,24 @@ func waitBound(t *testing.T, port int, done <-chan struct{}) {
 		}
 	}
 	t.Fatal("ffmpeg did not bind its port")
+}
+
+// waitDrained waits until ffmpeg has read everything queued on port, and
+// fails if the kernel dropped any of it.
+func waitDrained(t *testing.T, port int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		found, rx, drops := udpSocket(t, port)
+		if drops > 0 {
+			t.Fatalf("kernel dropped %d packets for ffmpeg", drops)
+		}
+		if !found || rx == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("ffmpeg did not read its packets")
 }
 
 // ffmpegDecode starts ffmpeg reading an SDP media of f on a loopback port,
@@ -156,8 +214,10 @@ func ffmpegDecode(t *testing.T, f payload.Format, send func(c *net.UDPConn)) (fr
 	defer c.Close()
 	send(c)
 
-	// BYE on the RTCP port ends ffmpeg's input once the data is in.
-	time.Sleep(300 * time.Millisecond)
+	// BYE on the RTCP port ends ffmpeg's input once the data is in: wait
+	// until its socket is empty, then leave it time to demux what it read.
+	waitDrained(t, port)
+	time.Sleep(500 * time.Millisecond)
 	// ffmpeg ignores RTCP packets shorter than 12 bytes: give a reason.
 	bye, err := (&rtcp.Goodbye{Sources: []uint32{testSSRC}, Reason: "end of test"}).Marshal()
 	if err != nil {

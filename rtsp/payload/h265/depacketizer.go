@@ -10,9 +10,9 @@ import (
 	"rtspcam/rtsp/payload"
 )
 
-// depacketizer joins single NAL unit, aggregation (AP) and fragmentation (FU) payloads into access
-// units. An access unit ends on the marker bit or when the timestamp
-// changes. Two buffers alternate so that the AU returned on a timestamp
+// depacketizer joins single NAL unit, aggregation (AP) and fragmentation
+// (FU) payloads into access units. An access unit ends on the marker bit
+// or when the timestamp changes. Two buffers alternate so that the AU returned on a timestamp
 // change stays valid while the next one starts.
 type depacketizer struct {
 	bufs    [2]accessUnit
@@ -108,7 +108,10 @@ func (d *depacketizer) Depacketize(pkt *rtp.Packet) ([][]byte, error) {
 	if pkt.Marker {
 		if d.fuStart >= 0 {
 			d.drop(pkt.Timestamp, true)
-			return done, fmt.Errorf("h265: marker inside FU: %w", payload.ErrMalformed)
+			if done != nil {
+				return done, nil
+			}
+			return nil, fmt.Errorf("h265: marker inside FU: %w", payload.ErrMalformed)
 		}
 		if done == nil {
 			return d.finish(), nil

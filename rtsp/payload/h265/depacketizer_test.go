@@ -61,6 +61,10 @@ func TestDepacketizerCases(t *testing.T) {
 		{"AP truncated", []*rtp.Packet{pkt(1, 0, true, 0x60, 1, 0, 5, 0x40)}, nil, 1, payload.ErrMalformed},
 		{"AP unit of 1 byte", []*rtp.Packet{pkt(1, 0, true, 0x60, 1, 0, 1, 0x40)}, nil, 1, payload.ErrMalformed},
 		{"FU too short", []*rtp.Packet{pkt(1, 0, true, 0x62, 1)}, nil, 1, payload.ErrMalformed},
+		{"marker inside FU after timestamp change", []*rtp.Packet{pkt(1, 0, false, 2, 1, 1), pkt(2, 9, true, 0x62, 1, 0x93, 2), pkt(3, 18, true, 2, 1, 3)},
+			[][][]byte{{{2, 1, 1}}, {{2, 1, 3}}}, 0, nil},
+		{"marker inside FU", []*rtp.Packet{pkt(1, 0, true, 0x62, 1, 0x93, 2), pkt(2, 9, true, 2, 1, 3)},
+			[][][]byte{{{2, 1, 3}}}, 1, payload.ErrMalformed},
 		{"sequence wraps", []*rtp.Packet{pkt(65535, 0, false, 0x62, 1, 0x93, 1), pkt(0, 0, true, 0x62, 1, 0x53, 2)}, [][][]byte{{{0x26, 1, 1, 2}}}, 0, nil},
 	}
 	for _, c := range cases {

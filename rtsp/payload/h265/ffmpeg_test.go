@@ -102,7 +102,7 @@ func TestFFmpegDecodesOurStream(t *testing.T) {
 // TestDepacketizeFFmpegStream has ffmpeg send a clip as RTP and checks we
 // rebuild exactly the clip's access units.
 func TestDepacketizeFFmpegStream(t *testing.T) {
-	clip := makeClip(t, "clip.hevc", "-c:v", "libx265", "-x265-params", "bframes=0:log-level=error", "-f", "hevc")
+	clip := makeClip(t, "clip.hevc", "-c:v", "libx265", "-x265-params", "bframes=0:slices=4:log-level=error", "-f", "hevc")
 	aus := readAUs(t, clip)
 	pkts := ffmpegSend(t, "-i", clip)
 	d := (&Format{}).NewDepacketizer()

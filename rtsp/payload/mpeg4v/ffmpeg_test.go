@@ -75,7 +75,7 @@ func TestFFmpegDecodesOurStream(t *testing.T) {
 // TestDepacketizeFFmpegStream has ffmpeg send a clip as RTP and checks we
 // rebuild exactly the clip's frames.
 func TestDepacketizeFFmpegStream(t *testing.T) {
-	clip := makeClip(t, "clip.m4v", "-c:v", "mpeg4", "-f", "m4v")
+	clip := makeClip(t, "clip.m4v", "-c:v", "mpeg4", "-g", "10", "-f", "m4v")
 	frames := readFrames(t, clip)
 	pkts := ffmpegSend(t, "-i", clip)
 	d := (&Format{}).NewDepacketizer()
