@@ -27,7 +27,9 @@ type depacketizer struct {
 	dynQ     [128][2][64]byte
 	dynCount [128]int // tables stored for that Q: 0 (none), 1 or 2
 
-	au [1][]byte
+	scaled [2][64]byte               // scratch: tables for Q 1–99
+	qt     [2]jpeg.QuantizationTable // scratch for writeHeader
+	au     [1][]byte
 }
 
 func newDepacketizer() *depacketizer {
@@ -75,7 +77,7 @@ func (d *depacketizer) Depacketize(pkt *rtp.Packet) ([][]byte, error) {
 			return nil, err
 		}
 		b = rest
-		d.buf = writeHeader(d.buf[:0], typ, width, height, restart, luma, chroma)
+		d.buf = writeHeader(d.buf[:0], &d.qt, typ, width, height, restart, luma, chroma)
 		d.joining, d.ts, d.next = true, pkt.Timestamp, 0
 	} else if !d.joining || pkt.Timestamp != d.ts || pkt.SequenceNumber != d.seq+1 || off != d.next {
 		d.joining = false
@@ -110,8 +112,8 @@ func (d *depacketizer) tables(q int, b []byte) (luma, chroma *[64]byte, rest []b
 	case q == 0 || (q >= 100 && q < 128):
 		return nil, nil, nil, fmt.Errorf("mjpeg: reserved Q %d: %w", q, payload.ErrMalformed)
 	case q < 100:
-		l, c := scaledTables(q)
-		return &l, &c, b, nil
+		d.scaled[0], d.scaled[1] = scaledTables(q)
+		return &d.scaled[0], &d.scaled[1], b, nil
 	}
 	if len(b) < 4 {
 		return nil, nil, nil, fmt.Errorf("mjpeg: short quantization table header: %w", payload.ErrMalformed)
@@ -145,11 +147,15 @@ func (d *depacketizer) tables(q int, b []byte) (luma, chroma *[64]byte, rest []b
 
 // writeHeader appends the JPEG segments before the entropy-coded data.
 // With chroma nil, all components use the luma table.
-func writeHeader(buf []byte, typ uint8, width, height int, restart uint16, luma, chroma *[64]byte) []byte {
+func writeHeader(buf []byte, qt *[2]jpeg.QuantizationTable, typ uint8, width, height int, restart uint16,
+	luma, chroma *[64]byte,
+) []byte {
 	buf = jpeg.StartOfImage{}.Marshal(buf)
-	tables := []jpeg.QuantizationTable{{ID: 0, Data: luma[:]}}
+	qt[0] = jpeg.QuantizationTable{ID: 0, Data: luma[:]}
+	tables := qt[:1]
 	if chroma != nil {
-		tables = append(tables, jpeg.QuantizationTable{ID: 1, Data: chroma[:]})
+		qt[1] = jpeg.QuantizationTable{ID: 1, Data: chroma[:]}
+		tables = qt[:2]
 	}
 	buf = jpeg.DefineQuantizationTable{Tables: tables}.Marshal(buf)
 	buf = jpeg.StartOfFrame1{

@@ -354,3 +354,25 @@ func BenchmarkDepacketize(b *testing.B) {
 		}
 	}
 }
+
+func TestDepacketizeAllocs(t *testing.T) {
+	pkts, err := packets(t, 0, goJPEG(t, 320, 240, 0, 75))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := (&Format{}).NewDepacketizer()
+	var seq uint16
+	run := func() {
+		for _, p := range pkts {
+			seq++
+			if _, err := d.Depacketize(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Marker: p.marker},
+				Payload: p.payload}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	run()
+	if n := testing.AllocsPerRun(50, run); n != 0 {
+		t.Fatalf("%v allocs per frame", n)
+	}
+}
