@@ -77,6 +77,7 @@ func TestFiles(t *testing.T) {
 		{"mpeg4_alaw.mov", []trackWant{{"mpeg4v", 0, 0}, {"pcma", 16000, 2}}},
 		{"h264_opus.mp4", []trackWant{{"h264", 0, 0}, {"opus", 0, 1}}},
 		{"h264_aac.ts", []trackWant{{"h264", 0, 0}, {"aac", 48000, 2}}},
+		{"h264_aac.m2ts", []trackWant{{"h264", 0, 0}, {"aac", 48000, 1}}},
 		{"h265_opus.ts", []trackWant{{"h265", 0, 0}, {"opus", 0, 2}}},
 		{"mpeg4.ts", []trackWant{{"mpeg4v", 0, 0}}},
 		{"raw.h264", []trackWant{{"h264", 0, 0}}},

@@ -56,6 +56,7 @@ var mediaSpecs = map[string]struct {
 	"raw.h264":       {0, []string{"-c:v", "libx264", "-g", "10", "-bf", "2", "-f", "h264"}},
 	"raw.hevc":       {0, []string{"-c:v", "libx265", "-x265-params", "keyint=10:log-level=none", "-f", "hevc"}},
 	"frames.mjpeg":   {0, []string{"-c:v", "mjpeg", "-f", "mjpeg"}},
+	"h264_aac.m2ts":  {48000, []string{"-c:v", "libx264", "-g", "10", "-c:a", "aac", "-f", "mpegts", "-mpegts_m2ts_mode", "1"}},
 	"h264_aac.mov":   {48000, []string{"-c:v", "libx264", "-g", "10", "-c:a", "aac", "-f", "mov"}},
 }
 

@@ -26,6 +26,7 @@ const (
 	tsMPEG4V
 	tsAAC
 	tsOpus
+	tsPrivate // private data: AAC when it carries ADTS (M2TS files from ffmpeg)
 )
 
 // tsTrack is one playable elementary stream.
@@ -153,6 +154,8 @@ func (d *tsDemuxer) index() error {
 					t.codec = tsAAC
 				case s.streamType == 0x06 && s.opus:
 					t.codec = tsOpus
+				case s.streamType == 0x06:
+					t.codec = tsPrivate
 				default:
 					reasons = append(reasons, fmt.Errorf("%w: codec of stream type 0x%02x", ErrUnsupported, s.streamType))
 					continue
@@ -341,6 +344,12 @@ func (d *tsDemuxer) complete(i int) {
 	dts := pts - ((h.pts - h.dts) % tsWrap)
 	if h.dts > h.pts { // DTS wrapped below PTS's wrap
 		dts = pts - (h.pts + tsWrap - h.dts)
+	}
+	if t.codec == tsPrivate {
+		if len(data) < 2 || data[0] != 0xFF || data[1]&0xF6 != 0xF0 {
+			return
+		}
+		t.codec = tsAAC
 	}
 	switch t.codec {
 	case tsH264, tsH265:
