@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -175,7 +176,7 @@ func checkAgainstProbe(t *testing.T, path string, d Demuxer, want []trackWant) {
 func checkSeek(t *testing.T, d Demuxer) {
 	video := -1
 	for i, f := range d.Tracks() {
-		if f.MediaType() == payload.Video || isVideo(f) {
+		if f.MediaType() == payload.Video {
 			video = i
 			break
 		}
@@ -223,18 +224,8 @@ func checkSeek(t *testing.T, d Demuxer) {
 	}
 }
 
-// isVideo tells video formats apart while the format packages' methods are
-// being written (MediaType may still be a stub).
-func isVideo(f payload.Format) bool {
-	switch f.(type) {
-	case *h264.Format, *h265.Format, *mpeg4v.Format, *mjpeg.Format:
-		return true
-	}
-	return false
-}
-
 // TestDecodeWithFFmpeg writes the H.264 and H.265 access units read from
-// MP4 back as Annex-B streams and has ffmpeg decode every frame.
+// MP4 and TS files back as Annex-B streams and has ffmpeg decode every frame.
 func TestDecodeWithFFmpeg(t *testing.T) {
 	for _, name := range []string{"h264_aac.mp4", "h265_aac.mp4", "h264_aac.ts"} {
 		t.Run(name, func(t *testing.T) {
@@ -286,11 +277,9 @@ func TestDecodeWithFFmpeg(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ffprobe: %v\n%s", err, res)
 			}
-			if got := string(res); got != itoa(frames)+"\n" {
+			if got := string(res); got != strconv.Itoa(frames)+"\n" {
 				t.Errorf("ffmpeg decoded %q frames of %d", got, frames)
 			}
 		})
 	}
 }
-
-func itoa(n int) string { return fmtInt(n) }

@@ -158,5 +158,3 @@ func readAll(t testing.TB, d Demuxer) []Sample {
 		out = append(out, c)
 	}
 }
-
-func fmtInt(n int) string { return strconv.Itoa(n) }
