@@ -41,7 +41,9 @@ type Sample struct {
 	AU [][]byte
 }
 
-// Demuxer turns one media file into tracks and samples.
+// Demuxer turns one media file into tracks and samples. It is not safe for
+// concurrent use. A sample that cannot be read (a corrupted file) returns an
+// error; the next ReadSample goes on with the following sample.
 type Demuxer interface {
 	// Tracks returns the playable tracks; sample Track fields index it.
 	Tracks() []payload.Format

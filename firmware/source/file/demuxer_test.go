@@ -73,6 +73,7 @@ func TestFiles(t *testing.T) {
 	}{
 		{"h264_aac.mp4", []trackWant{{"h264", 0, 0}, {"aac", 48000, 2}}},
 		{"h264_aac.mov", []trackWant{{"h264", 0, 0}, {"aac", 48000, 1}}},
+		{"h264_ctts1.mp4", []trackWant{{"h264", 0, 0}}},
 		{"h265_aac.mp4", []trackWant{{"h265", 0, 0}, {"aac", 44100, 1}}},
 		{"mjpeg_pcmu.mov", []trackWant{{"mjpeg", 0, 0}, {"pcmu", 8000, 1}}},
 		{"mpeg4_alaw.mov", []trackWant{{"mpeg4v", 0, 0}, {"pcma", 16000, 2}}},
@@ -119,9 +120,11 @@ func checkAgainstProbe(t *testing.T, path string, d Demuxer, want []trackWant) {
 	}
 	for i, w := range want {
 		var probeKeys, keys []bool
+		var probePTS, pts []time.Duration
 		for _, p := range pkts {
 			if p.stream == i {
 				probeKeys = append(probeKeys, p.key)
+				probePTS = append(probePTS, p.pts)
 			}
 		}
 		var last Sample
@@ -146,6 +149,7 @@ func checkAgainstProbe(t *testing.T, path string, d Demuxer, want []trackWant) {
 				t.Errorf("track %d sample %d: negative PTS %v", i, n, s.PTS)
 			}
 			keys = append(keys, s.Key)
+			pts = append(pts, s.PTS)
 			pcmBytes += len(s.AU[0])
 			last = s
 			n++
@@ -167,6 +171,17 @@ func checkAgainstProbe(t *testing.T, path string, d Demuxer, want []trackWant) {
 		}
 		if !reflect.DeepEqual(keys, probeKeys) {
 			t.Errorf("track %d: key flags\n got %v\nwant %v", i, keys, probeKeys)
+		}
+		// presentation times agree with ffprobe's (raw streams have none;
+		// negative ones, like AAC priming, are clamped to 0 here)
+		for k := range pts {
+			if probePTS[k] < 0 && probePTS[k] != -1 {
+				probePTS[k] = 0
+			}
+			if probePTS[k] != -1 && (pts[k] < probePTS[k]-time.Millisecond || pts[k] > probePTS[k]+time.Millisecond) {
+				t.Errorf("track %d sample %d: PTS %v, ffprobe %v", i, k, pts[k], probePTS[k])
+				break
+			}
 		}
 	}
 }

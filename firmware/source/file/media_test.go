@@ -58,6 +58,7 @@ var mediaSpecs = map[string]struct {
 	"frames.mjpeg":   {0, []string{"-c:v", "mjpeg", "-f", "mjpeg"}},
 	"h264_aac.m2ts":  {48000, []string{"-c:v", "libx264", "-g", "10", "-c:a", "aac", "-f", "mpegts", "-mpegts_m2ts_mode", "1"}},
 	"h264_aac.mov":   {48000, []string{"-c:v", "libx264", "-g", "10", "-c:a", "aac", "-f", "mov"}},
+	"h264_ctts1.mp4": {0, []string{"-c:v", "libx264", "-g", "10", "-bf", "2", "-movflags", "+negative_cts_offsets"}},
 }
 
 // media returns the path of the named test file, making it on first use.
@@ -94,12 +95,13 @@ func media(t testing.TB, name string) string {
 type probePacket struct {
 	stream int
 	key    bool
+	pts    time.Duration // from the format's start time; -1 when unknown
 }
 
 // probe returns ffprobe's packets (in file order) and the format duration.
 func probe(t testing.TB, path string) ([]probePacket, time.Duration) {
 	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "packet=stream_index,flags",
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "packet=stream_index,flags,pts_time",
 		"-of", "csv=p=0", path).Output()
 	if err != nil {
 		t.Fatalf("ffprobe %s: %v", path, err)
@@ -107,14 +109,25 @@ func probe(t testing.TB, path string) ([]probePacket, time.Duration) {
 	var pkts []probePacket
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Split(line, ",")
-		if len(f) < 2 {
+		if len(f) < 3 {
 			continue
 		}
 		s, err := strconv.Atoi(f[0])
 		if err != nil {
 			t.Fatalf("ffprobe line %q", line)
 		}
-		pkts = append(pkts, probePacket{stream: s, key: strings.Contains(f[1], "K")})
+		p := probePacket{stream: s, key: strings.Contains(f[2], "K"), pts: -1}
+		if sec, err := strconv.ParseFloat(f[1], 64); err == nil {
+			p.pts = time.Duration(sec*1e6) * time.Microsecond
+		}
+		pkts = append(pkts, p)
+	}
+	if start := probeDuration(t, path, "format=start_time"); start > 0 {
+		for i := range pkts {
+			if pkts[i].pts >= 0 {
+				pkts[i].pts -= start
+			}
+		}
 	}
 	return pkts, probeDuration(t, path, "format=duration")
 }
