@@ -1,0 +1,208 @@
+// Package stream is the fan-out at the centre of the server: a source
+// writes access units, the stream packetizes and marshals each one once,
+// and every reader gets a reference to the same bytes.
+package stream
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"rtspcam/rtsp/payload"
+)
+
+// SenderReportInterval is how often each track emits an RTCP sender report.
+const SenderReportInterval = 2 * time.Second
+
+// Stream is one presentation: its tracks, their packetizers and the readers
+// they feed. WriteAU may be called from several goroutines (one per
+// source track); it never waits for a reader.
+type Stream struct {
+	mu     sync.Mutex
+	tracks []*track
+	pool   packetPool
+	cname  string
+
+	readersMu sync.Mutex
+	readers   atomic.Pointer[[]*Reader] // copy on write: fan-out reads it lock-free
+	closed    bool
+
+	oversized atomic.Uint64
+	auErrors  atomic.Uint64
+	now       func() time.Time
+}
+
+// New returns a stream for the given formats, with random SSRCs, initial
+// sequence numbers and timestamp bases (RFC 3550 section 5.1).
+func New(formats []payload.Format) *Stream {
+	s := &Stream{now: time.Now}
+	var cn [8]byte
+	_, _ = rand.Read(cn[:])
+	s.cname = fmt.Sprintf("rtspcam-%x", cn)
+	for i, f := range formats {
+		var r [10]byte
+		_, _ = rand.Read(r[:])
+		t := &track{
+			s:      s,
+			index:  i,
+			format: f,
+			pk:     f.NewPacketizer(payload.MaxPayloadSize),
+			pt:     f.PayloadType(),
+			clock:  int64(f.ClockRate()),
+			ssrc:   binary.BigEndian.Uint32(r[0:]),
+			seq:    binary.BigEndian.Uint16(r[4:]),
+			tsBase: binary.BigEndian.Uint32(r[6:]),
+		}
+		t.emitFn = t.emit
+		s.tracks = append(s.tracks, t)
+	}
+	empty := []*Reader{}
+	s.readers.Store(&empty)
+	return s
+}
+
+// Formats returns the formats of the stream's tracks.
+func (s *Stream) Formats() []payload.Format {
+	out := make([]payload.Format, len(s.tracks))
+	for i, t := range s.tracks {
+		out[i] = t.format
+	}
+	return out
+}
+
+// ErrNoTrack is returned for a track index the stream does not have.
+var ErrNoTrack = errors.New("stream: no such track")
+
+// WriteAU packetizes one access unit of track at presentation time pts
+// (from the stream's origin) and hands the packets to every reader.
+func (s *Stream) WriteAU(trackIndex int, pts time.Duration, au [][]byte, key bool) error {
+	if trackIndex < 0 || trackIndex >= len(s.tracks) {
+		return ErrNoTrack
+	}
+	t := s.tracks[trackIndex]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	now := s.now()
+	t.curTS = t.rtpTime(pts)
+	t.curKey = key
+	t.curFirst = true
+	err := t.pk.Packetize(au, key, t.emitFn)
+	if err != nil {
+		s.auErrors.Add(1)
+		return fmt.Errorf("stream: track %d: %w", trackIndex, err)
+	}
+	t.lastWall = now
+	t.sent = true
+	if now.After(t.nextSR) {
+		t.nextSR = now.Add(SenderReportInterval)
+		s.fanout(t.senderReport(now))
+	}
+	return nil
+}
+
+// fanout gives p to every reader and drops the stream's own reference.
+func (s *Stream) fanout(p *Packet) {
+	p.refs.Store(1)
+	for _, r := range *s.readers.Load() {
+		r.push(p)
+	}
+	p.Release()
+}
+
+// AddReader attaches r: from now on it receives every packet, starting at
+// the next keyframe of each track.
+func (s *Stream) AddReader(r *Reader) error {
+	s.readersMu.Lock()
+	defer s.readersMu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	old := *s.readers.Load()
+	next := make([]*Reader, len(old), len(old)+1)
+	copy(next, old)
+	next = append(next, r)
+	s.readers.Store(&next)
+	return nil
+}
+
+// RemoveReader detaches r (it is not closed: a paused session keeps it).
+func (s *Stream) RemoveReader(r *Reader) {
+	s.readersMu.Lock()
+	defer s.readersMu.Unlock()
+	old := *s.readers.Load()
+	next := make([]*Reader, 0, len(old))
+	for _, o := range old {
+		if o != r {
+			next = append(next, o)
+		}
+	}
+	s.readers.Store(&next)
+}
+
+// Readers is the number of attached readers.
+func (s *Stream) Readers() int { return len(*s.readers.Load()) }
+
+// Close ends the stream: every attached reader is closed (its session
+// sends RTCP BYE) and WriteAU returns ErrClosed.
+func (s *Stream) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.readersMu.Lock()
+	s.closed = true
+	rs := *s.readers.Load()
+	empty := []*Reader{}
+	s.readers.Store(&empty)
+	s.readersMu.Unlock()
+	for _, r := range rs {
+		r.Close()
+	}
+}
+
+// TrackState is what a session needs to announce a track in RTP-Info and
+// RTCP BYE.
+type TrackState struct {
+	SSRC    uint32
+	NextSeq uint16 // sequence number of the next packet the stream builds
+	RTPTime uint32 // RTP timestamp of the given presentation time
+}
+
+// State returns the current RTP state of a track, with RTPTime computed for
+// presentation time pts.
+func (s *Stream) State(trackIndex int, pts time.Duration) TrackState {
+	t := s.tracks[trackIndex]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return TrackState{SSRC: t.ssrc, NextSeq: t.seq, RTPTime: t.rtpTime(pts)}
+}
+
+// LiveState returns the RTP state of a track for a reader joining a live
+// stream now: the next sequence number and the RTP time of this instant.
+func (s *Stream) LiveState(trackIndex int) TrackState {
+	t := s.tracks[trackIndex]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := TrackState{SSRC: t.ssrc, NextSeq: t.seq, RTPTime: t.tsBase}
+	if t.sent {
+		st.RTPTime = t.lastTS + ticks(s.now().Sub(t.lastWall), t.clock)
+	}
+	return st
+}
+
+// Stats are the stream's error counters.
+type Stats struct {
+	Oversized uint64 // payloads a packetizer made too large (dropped)
+	AUErrors  uint64 // access units a packetizer refused
+}
+
+// Stats returns the stream's counters.
+func (s *Stream) Stats() Stats {
+	return Stats{Oversized: s.oversized.Load(), AUErrors: s.auErrors.Load()}
+}
