@@ -1,0 +1,285 @@
+package rtsp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"rtspcam/rtsp/auth"
+)
+
+// Defaults of a Server.
+const (
+	DefaultSessionTimeout = 60 * time.Second
+	DefaultWriteTimeout   = 10 * time.Second
+	// DefaultIdleTimeout closes a connection that sent nothing and holds no
+	// session for this long.
+	DefaultIdleTimeout = 2 * time.Minute
+)
+
+// Server is an RTSP server. Set its fields before Serve; SetAuth may be
+// called at any time (configuration reload).
+type Server struct {
+	Handler        Handler
+	ServerName     string        // Server header, e.g. "rtspcam/1.0"
+	SessionTimeout time.Duration // DefaultSessionTimeout when 0
+	WriteTimeout   time.Duration // DefaultWriteTimeout when 0
+	IdleTimeout    time.Duration // DefaultIdleTimeout when 0
+	// UDPBasePort is the first of the UDP ports sessions use, eight per
+	// session; 0 picks free ports from the system.
+	UDPBasePort int
+	// Logger receives the server's events; nil discards them.
+	Logger *slog.Logger
+
+	auth atomic.Pointer[auth.Validator]
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*serverConn]struct{}
+	sessions  map[string]*serverSession
+	closed    bool
+	reaper    sync.Once
+	done      chan struct{}
+	wg        sync.WaitGroup // connections and the reaper
+
+	ports udpPorts
+}
+
+// SetAuth turns authentication on with v, or off with nil.
+func (s *Server) SetAuth(v *auth.Validator) { s.auth.Store(v) }
+
+func (s *Server) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Server) init() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listeners == nil {
+		s.listeners = map[net.Listener]struct{}{}
+		s.conns = map[*serverConn]struct{}{}
+		s.sessions = map[string]*serverSession{}
+		s.done = make(chan struct{})
+		s.ports.base = s.UDPBasePort
+	}
+}
+
+func (s *Server) sessionTimeout() time.Duration {
+	if s.SessionTimeout > 0 {
+		return s.SessionTimeout
+	}
+	return DefaultSessionTimeout
+}
+
+func (s *Server) writeTimeout() time.Duration {
+	if s.WriteTimeout > 0 {
+		return s.WriteTimeout
+	}
+	return DefaultWriteTimeout
+}
+
+func (s *Server) idleTimeout() time.Duration {
+	if s.IdleTimeout > 0 {
+		return s.IdleTimeout
+	}
+	return DefaultIdleTimeout
+}
+
+// Serve accepts connections on l until Shutdown or Close; it returns
+// ErrServerClosed then. Several listeners may be served at once.
+func (s *Server) Serve(l net.Listener) error {
+	s.init()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	s.reaper.Do(func() {
+		s.wg.Add(1)
+		go s.reap()
+	})
+	var backoff time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.log().Warn("accept failed, retrying", "err", err, "in", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		c := newServerConn(s, nc)
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			nc.Close()
+			return ErrServerClosed
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go c.run()
+	}
+}
+
+func isTemporary(err error) bool {
+	// EMFILE and friends: the process is out of descriptors for a moment.
+	type temporary interface{ Temporary() bool }
+	var t temporary
+	return errors.As(err, &t) && t.Temporary()
+}
+
+// reap ends sessions whose client went silent.
+func (s *Server) reap() {
+	defer s.wg.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case now := <-tick.C:
+			var expired []*serverSession
+			s.mu.Lock()
+			for _, ss := range s.sessions {
+				if ss.expired(now) {
+					expired = append(expired, ss)
+				}
+			}
+			s.mu.Unlock()
+			for _, ss := range expired {
+				s.log().Info("session timed out", "session", ss.id, "path", ss.path, "remote", ss.remote)
+				ss.close(true)
+			}
+		}
+	}
+}
+
+func (s *Server) newSessionID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (s *Server) addSession(ss *serverSession) {
+	s.mu.Lock()
+	s.sessions[ss.id] = ss
+	s.mu.Unlock()
+}
+
+func (s *Server) removeSession(ss *serverSession) {
+	s.mu.Lock()
+	if s.sessions[ss.id] == ss {
+		delete(s.sessions, ss.id)
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) session(id string) *serverSession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[id]
+}
+
+func (s *Server) removeConn(c *serverConn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// Sessions is the number of live sessions.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// Shutdown stops accepting, ends every session cleanly (RTCP BYE) and waits
+// for connections to finish, or until ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.init()
+	s.stop()
+	s.mu.Lock()
+	sessions := make([]*serverSession, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		sessions = append(sessions, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range sessions {
+		ss.close(true)
+	}
+	s.closeConns()
+	waited := make(chan struct{})
+	go func() { s.wg.Wait(); close(waited) }()
+	select {
+	case <-waited:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops the server now: listeners, sessions and connections.
+func (s *Server) Close() error {
+	s.init()
+	s.stop()
+	s.mu.Lock()
+	sessions := make([]*serverSession, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		sessions = append(sessions, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range sessions {
+		ss.close(false)
+	}
+	s.closeConns()
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Server) stop() {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.done)
+	}
+	for l := range s.listeners {
+		l.Close()
+		delete(s.listeners, l)
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) closeConns() {
+	s.mu.Lock()
+	conns := make([]*serverConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.nc.Close()
+	}
+}
