@@ -1,0 +1,42 @@
+package firmware
+
+import (
+	"errors"
+
+	"rtspcam/firmware/paths"
+	"rtspcam/firmware/source"
+	"rtspcam/firmware/source/file"
+	"rtspcam/rtsp"
+)
+
+// OpenMedia resolves a request path to media (rtsp.Handler).
+func (a *App) OpenMedia(req *rtsp.Request) (rtsp.Media, error) {
+	cfg := a.cfg.Load()
+	t := paths.Classify(req.Path)
+	switch t.Kind {
+	case paths.KindTestPattern:
+		return a.pattern.Open(), nil
+	case paths.KindFile:
+		full, err := paths.ResolveFile(cfg.MediaDir, req.Path)
+		if err != nil {
+			if errors.Is(err, paths.ErrOutside) {
+				a.log.Warn("refused a path outside the media folder", "path", req.Path, "remote", req.RemoteAddr)
+			} else {
+				a.log.Info("no such media", "path", req.Path, "remote", req.RemoteAddr)
+			}
+			return nil, rtsp.ErrNotFound
+		}
+		p, err := source.OpenFile(req.Path, full, cfg.LoopNums, a.log)
+		if err != nil {
+			a.log.Warn("cannot play file", "path", req.Path, "err", err)
+			if errors.Is(err, file.ErrUnsupported) {
+				return nil, &rtsp.StatusError{Code: 415, Reason: "Unsupported Media Type"}
+			}
+			return nil, rtsp.ErrNotFound
+		}
+		return p, nil
+	default:
+		a.log.Warn("source kind not supported by this build", "path", req.Path, "kind", t.Kind.String())
+		return nil, &rtsp.StatusError{Code: 404, Reason: "Not Found (" + t.Kind.String() + " not supported by this build)"}
+	}
+}
