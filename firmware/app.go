@@ -32,10 +32,7 @@ const FallbackRTSPPort = 8554
 
 // supported names the configuration features this build has; the rest are
 // accepted and logged once as not yet supported.
-var supported = map[string]bool{
-	"rtsp": true, "auth": true, "log": true, "loop": true, "udp": true,
-	"media_dir": true, "ipv6": true, "users": true,
-}
+var supported = map[string]bool{"auth": true, "ipv6": true, "udp_base_port": true}
 
 // App is a running rtspcam.
 type App struct {
