@@ -14,12 +14,12 @@ import (
 // rawFormat packetizes an access unit as a single payload.
 type rawFormat struct{}
 
-func (rawFormat) MediaType() string                      { return payload.Video }
-func (rawFormat) PayloadType() uint8                     { return 96 }
-func (rawFormat) ClockRate() int                         { return 90000 }
-func (rawFormat) RTPMap() string                         { return "RAW/90000" }
-func (rawFormat) FMTP() string                           { return "" }
-func (rawFormat) NewPacketizer(int) payload.Packetizer   { return rawPacketizer{} }
+func (rawFormat) MediaType() string                     { return payload.Video }
+func (rawFormat) PayloadType() uint8                    { return 96 }
+func (rawFormat) ClockRate() int                        { return 90000 }
+func (rawFormat) RTPMap() string                        { return "RAW/90000" }
+func (rawFormat) FMTP() string                          { return "" }
+func (rawFormat) NewPacketizer(int) payload.Packetizer  { return rawPacketizer{} }
 func (rawFormat) NewDepacketizer() payload.Depacketizer { return nil }
 
 type rawPacketizer struct{}
