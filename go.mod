@@ -6,6 +6,7 @@ require (
 	github.com/abema/go-mp4 v1.7.1 // indirect
 	github.com/bluenviron/mediacommon/v2 v2.9.3 // indirect
 	github.com/google/uuid v1.3.0 // indirect
+	github.com/jezek/xgb v1.1.1 // indirect
 	github.com/pion/randutil v0.1.0 // indirect
 	github.com/pion/rtcp v1.2.20 // indirect
 	github.com/pion/rtp v1.10.6 // indirect
