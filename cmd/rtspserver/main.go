@@ -33,6 +33,11 @@ func run() int {
 		return listDevices(*list)
 	}
 
+	// Catch signals before anything starts: an init script's SIGHUP or
+	// SIGTERM right after start must not kill the process uncleanly.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+
 	cfg, err := config.Find(*cfgPath)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rtspserver:", err)
@@ -59,8 +64,6 @@ func run() int {
 		fmt.Println("  " + u)
 	}
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	for sig := range sigs {
 		if sig == syscall.SIGHUP {
 			path := cfg.Path
