@@ -226,8 +226,8 @@ func (p *FilePlayer) keepPending(s file.Sample) {
 	p.mu.Unlock()
 }
 
-// endReader closes the session's reader at the end of the file: the
-// session says RTCP BYE.
+// endReader ends the session's reader at the end of the file: the session
+// sends what is queued, then says RTCP BYE.
 func (p *FilePlayer) endReader() {
 	p.mu.Lock()
 	r := p.reader
@@ -235,7 +235,7 @@ func (p *FilePlayer) endReader() {
 	p.mu.Unlock()
 	if r != nil {
 		p.st.RemoveReader(r)
-		r.Close()
+		r.End()
 	}
 }
 

@@ -39,6 +39,7 @@ type Live struct {
 
 	mu      sync.Mutex
 	st      *stream.Stream
+	gen     int // bumped when the source fails: handles of the old run are void
 	readers int
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -77,12 +78,12 @@ func (l *Live) streamLocked() *stream.Stream {
 	return l.st
 }
 
-func (l *Live) attach(r *stream.Reader) ([]stream.TrackState, error) {
+func (l *Live) attach(r *stream.Reader) ([]stream.TrackState, int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st := l.streamLocked()
 	if err := st.AddReader(r); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	l.readers++
 	if l.stop != nil {
@@ -100,12 +101,15 @@ func (l *Live) attach(r *stream.Reader) ([]stream.TrackState, error) {
 	for i := range states {
 		states[i] = st.LiveState(i)
 	}
-	return states, nil
+	return states, l.gen, nil
 }
 
-func (l *Live) detach(r *stream.Reader) {
+func (l *Live) detach(r *stream.Reader, gen int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if gen != l.gen {
+		return // the run it joined failed and was forgotten
+	}
 	if l.st != nil {
 		l.st.RemoveReader(r)
 	}
@@ -143,6 +147,7 @@ func (l *Live) run(ctx context.Context, st *stream.Stream, done chan struct{}) {
 	}
 	l.cancel = nil
 	l.readers = 0
+	l.gen++
 	l.mu.Unlock()
 	st.Close()
 }
@@ -169,6 +174,7 @@ func (l *Live) Close() {
 // liveHandle is one session's view of a Live.
 type liveHandle struct {
 	l       *Live
+	gen     int
 	playing *stream.Reader
 	ssrc    []uint32
 }
@@ -178,13 +184,14 @@ func (h *liveHandle) Duration() time.Duration   { return 0 }
 
 func (h *liveHandle) Play(r *stream.Reader, _ *time.Duration) (time.Duration, []stream.TrackState, error) {
 	if h.playing != nil {
-		return 0, nil, nil
+		h.l.detach(h.playing, h.gen)
+		h.playing = nil
 	}
-	states, err := h.l.attach(r)
+	states, gen, err := h.l.attach(r)
 	if err != nil {
 		return 0, nil, &rtsp.StatusError{Code: 503, Reason: "source unavailable"}
 	}
-	h.playing = r
+	h.playing, h.gen = r, gen
 	h.ssrc = h.ssrc[:0]
 	for _, s := range states {
 		h.ssrc = append(h.ssrc, s.SSRC)
@@ -194,7 +201,7 @@ func (h *liveHandle) Play(r *stream.Reader, _ *time.Duration) (time.Duration, []
 
 func (h *liveHandle) Pause(r *stream.Reader) (time.Duration, error) {
 	if h.playing != nil {
-		h.l.detach(h.playing)
+		h.l.detach(h.playing, h.gen)
 		h.playing = nil
 	}
 	return 0, nil
@@ -202,7 +209,7 @@ func (h *liveHandle) Pause(r *stream.Reader) (time.Duration, error) {
 
 func (h *liveHandle) Close() {
 	if h.playing != nil {
-		h.l.detach(h.playing)
+		h.l.detach(h.playing, h.gen)
 		h.playing = nil
 	}
 }

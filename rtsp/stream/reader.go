@@ -24,6 +24,7 @@ type Reader struct {
 	head, n int
 	waitKey uint64 // bit t set: track t resumes only at a key packet
 	closed  bool
+	ended   bool // no more packets will come; Read drains what is queued
 
 	wake chan struct{}
 	done chan struct{}
@@ -56,7 +57,7 @@ func (r *Reader) Received() uint64 { return r.received.Load() }
 func (r *Reader) push(p *Packet) {
 	bit := uint64(1) << (uint(p.Track) & 63)
 	r.mu.Lock()
-	if r.closed {
+	if r.closed || r.ended {
 		r.mu.Unlock()
 		return
 	}
@@ -121,7 +122,7 @@ func (r *Reader) Read(dst []*Packet) (int, error) {
 			r.mu.Unlock()
 			return k, nil
 		}
-		closed := r.closed
+		closed := r.closed || r.ended
 		r.mu.Unlock()
 		if closed {
 			return 0, ErrClosed
@@ -131,6 +132,20 @@ func (r *Reader) Read(dst []*Packet) (int, error) {
 		case <-r.done:
 		}
 	}
+}
+
+// End tells the reader its media is over: what is queued is still read,
+// then Read returns ErrClosed. It is safe to call more than once, and
+// together with Close.
+func (r *Reader) End() {
+	r.mu.Lock()
+	if r.closed || r.ended {
+		r.mu.Unlock()
+		return
+	}
+	r.ended = true
+	r.mu.Unlock()
+	close(r.done)
 }
 
 // Close ends the reader: queued packets are released and Read returns
@@ -143,9 +158,12 @@ func (r *Reader) Close() {
 	}
 	r.closed = true
 	r.releaseQueued()
+	wasEnded := r.ended
 	r.mu.Unlock()
-	close(r.done)
+	if !wasEnded {
+		close(r.done)
+	}
 }
 
-// Done is closed when the reader is closed.
+// Done is closed when the reader is closed or ended.
 func (r *Reader) Done() <-chan struct{} { return r.done }
