@@ -422,6 +422,11 @@ func (c *serverConn) setup(req *message.Request, res *message.Response, user str
 
 func (c *serverConn) play(req *message.Request, res *message.Response, ss *serverSession) bool {
 	if ss == nil {
+		if req.Header.Get("Session") == "" {
+			// Nothing was set up on this request's behalf yet.
+			res.Header.Set("Allow", "OPTIONS, DESCRIBE, SETUP, GET_PARAMETER, SET_PARAMETER")
+			return c.fail(res, req, 455, "SETUP first")
+		}
 		return c.fail(res, req, 454, "")
 	}
 	var from *time.Duration
@@ -458,6 +463,11 @@ func (c *serverConn) playLocked(req *message.Request, res *message.Response, ss 
 
 func (c *serverConn) pause(req *message.Request, res *message.Response, ss *serverSession) {
 	if ss == nil {
+		if req.Header.Get("Session") == "" {
+			res.Header.Set("Allow", "OPTIONS, DESCRIBE, SETUP, GET_PARAMETER, SET_PARAMETER")
+			res.StatusCode, res.Reason = 455, "SETUP first"
+			return
+		}
 		res.StatusCode = 454
 		return
 	}
