@@ -1,0 +1,236 @@
+package firmware
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"rtspcam/firmware/config"
+)
+
+// e2eRequireTools fails the test (never skips it) when a real client the
+// end-to-end tests depend on is not installed.
+func e2eRequireTools(t *testing.T, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			t.Fatalf("%s is required by the end-to-end tests (see /work/shared/TESTING.md): %v", n, err)
+		}
+	}
+}
+
+func e2eFreePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+// lockedBuffer collects the server's log from many goroutines so a failing
+// test can show it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// e2eStartApp serves mediaDir with files looping forever and returns the
+// base URL ("rtsp://127.0.0.1:PORT/"). The server's warnings are shown if
+// the test fails.
+func e2eStartApp(t *testing.T, mediaDir string) string {
+	t.Helper()
+	cfg := config.Default()
+	cfg.RTSPPort = e2eFreePort(t)
+	cfg.MediaDir = mediaDir
+	cfg.LoopNums = -1
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	app, err := New(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		app.Close()
+		if t.Failed() {
+			t.Logf("server log (warnings and up):\n%s", logs.String())
+		}
+	})
+	port := app.Addrs()[0].(*net.TCPAddr).Port
+	return fmt.Sprintf("rtsp://127.0.0.1:%d/", port)
+}
+
+// e2eRun runs a tool with a deadline and returns its combined output.
+func e2eRun(ctx context.Context, timeout time.Duration, name string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.WaitDelay = 2 * time.Second
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		return out, fmt.Errorf("%s: no answer within %v: %w", name, timeout, ctx.Err())
+	}
+	return out, err
+}
+
+// e2eMakeClip has ffmpeg write dir/name from lavfi sources.
+func e2eMakeClip(t *testing.T, dir, name string, args []string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	full := append([]string{"-v", "error", "-y"}, args...)
+	full = append(full, path)
+	if out, err := e2eRun(context.Background(), time.Minute, "ffmpeg", full...); err != nil {
+		t.Fatalf("ffmpeg making %s: %v\n%s", name, err, out)
+	}
+	return path
+}
+
+// e2eStream is what a user reads off ffprobe for one stream.
+type e2eStream struct {
+	Type       string `json:"codec_type"`
+	Codec      string `json:"codec_name"`
+	Width      int    `json:"width"`
+	Height     int    `json:"height"`
+	SampleRate string `json:"sample_rate"`
+	Packets    string `json:"nb_read_packets"`
+	Duration   string `json:"duration"`
+}
+
+func (s e2eStream) String() string {
+	if s.Type == "video" {
+		return fmt.Sprintf("%s %s %dx%d", s.Type, s.Codec, s.Width, s.Height)
+	}
+	return fmt.Sprintf("%s %s %s Hz", s.Type, s.Codec, s.SampleRate)
+}
+
+type e2eProbe struct {
+	Streams []e2eStream `json:"streams"`
+	Format  struct {
+		Duration string `json:"duration"`
+	} `json:"format"`
+}
+
+// e2eFFprobe runs ffprobe with extra leading options on target (a file or
+// a URL) and decodes its JSON answer.
+func e2eFFprobe(ctx context.Context, target string, opts ...string) (e2eProbe, error) {
+	args := append([]string{"-v", "error"}, opts...)
+	args = append(args,
+		"-show_entries", "stream=codec_type,codec_name,width,height,sample_rate,nb_read_packets,duration:format=duration",
+		"-of", "json", target)
+	out, err := e2eRun(ctx, 30*time.Second, "ffprobe", args...)
+	if err != nil {
+		return e2eProbe{}, fmt.Errorf("ffprobe %s: %w\n%s", target, err, out)
+	}
+	var p e2eProbe
+	if err := json.Unmarshal(out, &p); err != nil {
+		return e2eProbe{}, fmt.Errorf("ffprobe %s: %w\n%s", target, err, out)
+	}
+	return p, nil
+}
+
+// e2eSummary lists the streams as sorted strings, so two probes compare
+// regardless of the order the tracks come in.
+func e2eSummary(streams []e2eStream) []string {
+	var out []string
+	for _, s := range streams {
+		out = append(out, s.String())
+	}
+	slices.Sort(out)
+	return out
+}
+
+func e2eFloat(t *testing.T, what, s string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("%s: %q is not a number", what, s)
+	}
+	return v
+}
+
+// e2eGstResult is what one gst-launch run decoded.
+type e2eGstResult struct {
+	sizes    []string       // "WxH" of every raw video caps seen, deduplicated and sorted
+	rates    []string       // sample rates of every raw audio caps seen, deduplicated and sorted
+	buffers  map[string]int // decoded buffers reaching each fakesink
+	problems []string       // ERROR and WARNING lines
+	output   string
+}
+
+var (
+	gstVideoCaps = regexp.MustCompile(`caps = video/x-raw, .*?width=\(int\)(\d+), height=\(int\)(\d+)`)
+	gstAudioCaps = regexp.MustCompile(`caps = audio/x-raw, .*?rate=\(int\)(\d+)`)
+	gstChain     = regexp.MustCompile(`GstFakeSink:(fakesink\d+): last-message = chain `)
+)
+
+// e2eGstDecode plays url with rtspsrc over proto ("udp" or "tcp"), decodes
+// each of its branches tracks to a fakesink for the given time, then stops
+// GStreamer with SIGINT (and EOS, -e), as a user at a terminal would.
+func e2eGstDecode(t *testing.T, url, proto string, branches int, d time.Duration) e2eGstResult {
+	t.Helper()
+	secs := strconv.Itoa(int(d / time.Second))
+	args := []string{"-k", "2", "-s", "INT", secs, "gst-launch-1.0", "-e", "-v",
+		"rtspsrc", "location=" + url, "protocols=" + proto, "name=s"}
+	for range branches {
+		args = append(args, "s.", "!", "decodebin", "!", "queue", "!", "fakesink", "silent=false")
+	}
+	out, err := e2eRun(context.Background(), d+20*time.Second, "timeout", args...)
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee) && ee.ExitCode() == 124:
+		// Stopped by our SIGINT, the expected way out of a live play.
+	default:
+		t.Fatalf("gst-launch-1.0 %s over %s: %v\n%s", url, proto, err, out)
+	}
+	r := e2eGstResult{buffers: map[string]int{}, output: string(out)}
+	for _, line := range strings.Split(string(out), "\n") {
+		if m := gstVideoCaps.FindStringSubmatch(line); m != nil {
+			r.sizes = append(r.sizes, m[1]+"x"+m[2])
+		}
+		if m := gstAudioCaps.FindStringSubmatch(line); m != nil {
+			r.rates = append(r.rates, m[1])
+		}
+		if m := gstChain.FindStringSubmatch(line); m != nil {
+			r.buffers[m[1]]++
+		}
+		if strings.HasPrefix(line, "ERROR") || strings.HasPrefix(line, "WARNING") {
+			r.problems = append(r.problems, line)
+		}
+	}
+	slices.Sort(r.sizes)
+	r.sizes = slices.Compact(r.sizes)
+	slices.Sort(r.rates)
+	r.rates = slices.Compact(r.rates)
+	return r
+}
