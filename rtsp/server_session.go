@@ -265,7 +265,7 @@ func (ss *serverSession) play(url string, from *time.Duration, res *message.Resp
 // stripControl removes a track control part from a PLAY URL so RTP-Info
 // names each track under the presentation.
 func stripControl(u string) string {
-	lower := strings.ToLower(u)
+	lower := asciiLower(u)
 	for _, key := range []string{"/trackid=", "trackid=", "/streamid=", "streamid="} {
 		if i := strings.LastIndex(lower, key); i >= 0 {
 			return u[:i]

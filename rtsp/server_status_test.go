@@ -256,3 +256,16 @@ func TestOddHeaders(t *testing.T) {
 	res = c.readResponse()
 	expectStatus(t, "GET_PARAMETER with a timeout in Session", res, 200)
 }
+
+// TestNonUTF8URLs: request URLs with invalid UTF-8 before a control part
+// once made the URL parser slice out of range (found by FuzzParseTarget).
+func TestNonUTF8URLs(t *testing.T) {
+	ts := newTestServer(t, false, nil)
+	c := dial(t, ts.addr)
+	expectStatus(t, "DESCRIBE", c.do("DESCRIBE", "rtsp://"+ts.addr+"/\xectrACk=", nil), 404)
+	res := c.do("SETUP", ts.url("live/trackID=0"), hdr("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1"))
+	expectStatus(t, "SETUP", res, 200)
+	res = c.do("PLAY", ts.url("live/\xec\xecTRACKID=0"), hdr("Session", sessionID(t, res)))
+	expectStatus(t, "PLAY", res, 200)
+	expectStatus(t, "OPTIONS after", c.do("OPTIONS", "*", nil), 200)
+}

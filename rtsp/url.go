@@ -33,7 +33,7 @@ func parseTarget(raw string) (target, error) {
 		s = rest
 	}
 	// control part at the very end
-	lower := strings.ToLower(s)
+	lower := asciiLower(s)
 	for _, key := range []string{"trackid=", "streamid=", "track="} {
 		if i := strings.LastIndex(lower, key); i >= 0 {
 			num := s[i+len(key):]
@@ -65,4 +65,16 @@ func parseTarget(raw string) (target, error) {
 		t.Query = url.Values{}
 	}
 	return t, nil
+}
+
+// asciiLower lowers A-Z only, so that indices into the result are indices
+// into s (strings.ToLower rewrites invalid UTF-8 and changes lengths).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
