@@ -13,7 +13,8 @@
 # replace the section between the bench markers in BENCHMARKS.md.
 #
 # Environment: BENCH_SECONDS (20), BENCH_READERS ("50 200"),
-# BENCH_DIR (/tmp/rtspcam-bench), BENCH_UPDATE_DOC (1: rewrite BENCHMARKS.md).
+# BENCH_DIR (/tmp/rtspcam-bench), BENCH_PORT (28654, and the next one for
+# GStreamer), BENCH_UPDATE_DOC (1: rewrite BENCHMARKS.md).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,8 +24,8 @@ READERS=${BENCH_READERS:-50 200}
 DIR=${BENCH_DIR:-/tmp/rtspcam-bench}
 UPDATE_DOC=${BENCH_UPDATE_DOC:-1}
 PY=/usr/bin/python3
-PORT_CAM=18654
-PORT_GST=18655
+PORT_CAM=${BENCH_PORT:-28654}
+PORT_GST=$((PORT_CAM + 1))
 TICK=$(getconf CLK_TCK)
 
 for tool in ffmpeg gst-launch-1.0 "$PY" /usr/bin/time go; do
@@ -60,7 +61,7 @@ cat >"$DIR/rtspserver.cfg" <<CFG
 CFG
 
 GST_FILE="( filesrc location=$MP4 ! qtdemux name=d d.video_0 ! queue ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 d.audio_0 ! queue ! aacparse ! rtpmp4gpay name=pay1 pt=97 )"
-GST_LIVE="( videotestsrc is-live=true pattern=smpte ! video/x-raw,width=640,height=480,framerate=25/1 ! videoconvert ! jpegenc quality=75 ! rtpjpegpay name=pay0 pt=26 audiotestsrc is-live=true ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay name=pay1 pt=0 )"
+GST_LIVE="( videotestsrc is-live=true pattern=smpte ! video/x-raw,format=I420,width=640,height=480,framerate=25/1 ! jpegenc quality=75 ! rtpjpegpay name=pay0 pt=26 audiotestsrc is-live=true ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay name=pay1 pt=0 )"
 
 SERVER_PID=
 stop_server() {
@@ -93,6 +94,12 @@ RESULTS=$DIR/results.tsv
 # measure SERVER SOURCE N: one fresh server, one load run.
 measure() {
 	local server=$1 source=$2 n=$3 url port
+	for port in $PORT_CAM $PORT_GST; do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "bench: port $port is already taken; set BENCH_PORT" >&2
+			exit 1
+		fi
+	done
 	if [ "$server" = rtspcam ]; then
 		port=$PORT_CAM
 		"$DIR/rtspserver" -c "$DIR/rtspserver.cfg" >"$DIR/rtspcam.log" 2>&1 &
@@ -115,7 +122,7 @@ measure() {
 		"$DIR/rtspload" -json -n "$n" -d "${SECS}s" "$url" || true)
 	c1=$(cpu_ticks "$SERVER_PID")
 	hwm_kb=$(status_kb "$SERVER_PID" VmHWM)
-	load_cpu=$(awk '{print $2 + $3}' "$DIR/loadcpu.txt")
+	load_cpu=$(awk '$1 == "loadcpu" {print $2 + $3}' "$DIR/loadcpu.txt")
 	stop_server
 	bytes=$(json_field "$out" bytes)
 	gaps=$(json_field "$out" gaps)
