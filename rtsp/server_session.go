@@ -436,26 +436,33 @@ func (ss *serverSession) close(bye bool) {
 	}
 }
 
-// sendBye tells the client each track ended (RTCP BYE, RFC 3550 6.6).
+// sendBye tells the client each track ended (RTCP BYE, RFC 3550 6.6). The
+// BYE goes in a compound packet led by an empty receiver report, as RFC
+// 3550 6.1 wants: ffmpeg ignores RTCP packets shorter than 12 bytes, so a
+// lone 8-byte BYE never ended its playback.
 func (ss *serverSession) sendBye() {
 	for _, st := range ss.tracks {
-		var b [8]byte
-		b[0] = 0x81
-		b[1] = 203
+		ssrc := ss.ssrcOf(st.index)
+		var f [4 + 16]byte
+		b := f[4:]
+		b[0] = 0x80 // RR, no report blocks
+		b[1] = 201
 		binary.BigEndian.PutUint16(b[2:], 1)
-		binary.BigEndian.PutUint32(b[4:], ss.ssrcOf(st.index))
+		binary.BigEndian.PutUint32(b[4:], ssrc)
+		b[8] = 0x81 // BYE, one source
+		b[9] = 203
+		binary.BigEndian.PutUint16(b[10:], 1)
+		binary.BigEndian.PutUint32(b[12:], ssrc)
 		if ss.tcp && ss.conn != nil {
-			var f [12]byte
 			f[0] = '$'
 			f[1] = byte(st.rtcpChannel)
-			binary.BigEndian.PutUint16(f[2:], 8)
-			copy(f[4:], b[:])
+			binary.BigEndian.PutUint16(f[2:], uint16(len(b)))
 			ss.conn.wmu.Lock()
 			ss.conn.nc.SetWriteDeadline(time.Now().Add(time.Second))
 			_, _ = ss.conn.nc.Write(f[:])
 			ss.conn.wmu.Unlock()
 		} else if st.udp != nil {
-			st.udp.writeRTCP(b[:])
+			st.udp.writeRTCP(b)
 		}
 	}
 }
