@@ -20,6 +20,9 @@ def main():
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
     server.set_service(port)
+    # The default backlog of 5 makes simultaneous connects stall in the
+    # kernel's accept queue; Go listens with the system maximum.
+    server.set_backlog(4096)
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(launch)
     # One pipeline for every reader, as rtspcam shares its live sources.
