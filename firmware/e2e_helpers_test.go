@@ -183,13 +183,17 @@ type e2eGstResult struct {
 	sizes    []string       // "WxH" of every raw video caps seen, deduplicated and sorted
 	rates    []string       // sample rates of every raw audio caps seen, deduplicated and sorted
 	buffers  map[string]int // decoded buffers reaching each fakesink
-	problems []string       // ERROR and WARNING lines
+	problems []string       // ERROR and WARNING lines while playing
+	teardown []string       // known-benign gst-launch complaints, see below
 	output   string
 }
 
 var (
-	gstVideoCaps = regexp.MustCompile(`caps = video/x-raw, .*?width=\(int\)(\d+), height=\(int\)(\d+)`)
-	gstAudioCaps = regexp.MustCompile(`caps = audio/x-raw, .*?rate=\(int\)(\d+)`)
+	// Raw caps show up both as pad notifications ("caps = video/x-raw, …")
+	// and, backslash-escaped, in fakesink's caps event; gst-launch does not
+	// always print the former, so both are read (escapes removed first).
+	gstVideoCaps = regexp.MustCompile(`video/x-raw, .*?width=\(int\)(\d+), height=\(int\)(\d+)`)
+	gstAudioCaps = regexp.MustCompile(`audio/x-raw, .*?[ ,]rate=\(int\)(\d+)`)
 	gstChain     = regexp.MustCompile(`GstFakeSink:(fakesink\d+): last-message = chain `)
 )
 
@@ -214,18 +218,40 @@ func e2eGstDecode(t *testing.T, url, proto string, branches int, d time.Duration
 		t.Fatalf("gst-launch-1.0 %s over %s: %v\n%s", url, proto, err, out)
 	}
 	r := e2eGstResult{buffers: map[string]int{}, output: string(out)}
+	ended := false
 	for _, line := range strings.Split(string(out), "\n") {
-		if m := gstVideoCaps.FindStringSubmatch(line); m != nil {
+		caps := strings.ReplaceAll(line, `\`, "")
+		if m := gstVideoCaps.FindStringSubmatch(caps); m != nil {
 			r.sizes = append(r.sizes, m[1]+"x"+m[2])
 		}
-		if m := gstAudioCaps.FindStringSubmatch(line); m != nil {
+		if m := gstAudioCaps.FindStringSubmatch(caps); m != nil {
 			r.rates = append(r.rates, m[1])
 		}
 		if m := gstChain.FindStringSubmatch(line); m != nil {
 			r.buffers[m[1]]++
 		}
+		if strings.HasPrefix(line, "Execution ended after") {
+			ended = true
+		}
 		if strings.HasPrefix(line, "ERROR") || strings.HasPrefix(line, "WARNING") {
-			r.problems = append(r.problems, line)
+			switch {
+			case ended:
+				// Past EOS, while gst-launch sets the pipeline to NULL,
+				// rtspsrc races its own PAUSE against its TEARDOWN and
+				// connection close, now and then reporting "Could not
+				// write to resource (Received end-of-file)". Playback
+				// was over by then; note it without failing.
+				r.teardown = append(r.teardown, line)
+			case strings.Contains(line, "Delayed linking failed"):
+				// gst-launch's parser checks its delayed links when
+				// rtspsrc says no-more-pads, which can come before the
+				// pad-added handler of the last stream ran; the link is
+				// made right after. The per-sink buffer counts are the
+				// real check that every track was linked and decoded.
+				r.teardown = append(r.teardown, line)
+			default:
+				r.problems = append(r.problems, line)
+			}
 		}
 	}
 	slices.Sort(r.sizes)
