@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"time"
 	"testing"
+	"time"
 
 	"rtspcam/rtsp/message"
 )
