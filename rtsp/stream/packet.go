@@ -40,7 +40,12 @@ func (p *Packet) Release() {
 }
 
 // packetPool is a free list sized by use: it grows to the most packets ever
-// in flight at once and then allocates nothing.
+// in flight at once and then allocates nothing. One pool serves every
+// stream, so per-session file players share their buffers instead of each
+// keeping a keyframe's worth.
+var sharedPool packetPool
+
+// packetPool is the free list of Packets.
 type packetPool struct {
 	mu   sync.Mutex
 	free []*Packet

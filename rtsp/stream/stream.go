@@ -24,7 +24,7 @@ const SenderReportInterval = 2 * time.Second
 type Stream struct {
 	mu     sync.Mutex
 	tracks []*track
-	pool   packetPool
+	pool   *packetPool
 	cname  string
 
 	readersMu sync.Mutex
@@ -39,7 +39,7 @@ type Stream struct {
 // New returns a stream for the given formats, with random SSRCs, initial
 // sequence numbers and timestamp bases (RFC 3550 section 5.1).
 func New(formats []payload.Format) *Stream {
-	s := &Stream{now: time.Now}
+	s := &Stream{now: time.Now, pool: &sharedPool}
 	var cn [8]byte
 	_, _ = rand.Read(cn[:])
 	s.cname = fmt.Sprintf("rtspcam-%x", cn)

@@ -52,7 +52,7 @@ type mp4Walk struct {
 
 func openMP4(r io.ReaderAt, size int64, closer io.Closer) (Demuxer, error) {
 	w := &mp4Walk{r: r}
-	_, err := mp4.ReadBoxStructure(io.NewSectionReader(r, 0, size), w.handle)
+	_, err := mp4.ReadBoxStructure(newReadAhead(r, size), w.handle)
 	if err != nil && !w.haveMoov {
 		return nil, fmt.Errorf("mp4: %w", err)
 	}

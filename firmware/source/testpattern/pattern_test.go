@@ -223,8 +223,9 @@ func TestRun(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("Run did not stop on cancel")
 	}
-	// Generous bounds: this machine is shared and often loaded.
-	const slack = 300 * time.Millisecond
+	// Generous: CI runs packages side by side on two cores. Early sends are
+	// what pacing must never do; lateness only bounds a stall.
+	const slack = 1500 * time.Millisecond
 	if d := time.Since(cancelled); d > slack {
 		t.Errorf("Run took %v to stop", d)
 	}
