@@ -45,6 +45,9 @@ type App struct {
 	mu        sync.Mutex
 	listeners []net.Listener
 	serving   sync.WaitGroup
+
+	screensMu sync.Mutex
+	screens   map[string]*screenLive // by lower-cased path; see screen.go
 }
 
 // New builds the application for cfg; Start makes it listen.
@@ -163,6 +166,7 @@ func (a *App) Addrs() []net.Addr {
 func (a *App) Shutdown(ctx context.Context) error {
 	err := a.server.Shutdown(ctx)
 	a.pattern.Close()
+	a.closeScreens()
 	a.serving.Wait()
 	return err
 }
@@ -171,6 +175,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 func (a *App) Close() error {
 	err := a.server.Close()
 	a.pattern.Close()
+	a.closeScreens()
 	a.serving.Wait()
 	return err
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"io"
+	"log"
 	"os"
 	"os/exec"
 	"strings"
@@ -70,6 +72,7 @@ type TestWindow struct {
 // t.Cleanup if the test has not closed it.
 func OpenWindow(t testing.TB, display, title string, c color.RGBA, x, y, w, h int) *TestWindow {
 	t.Helper()
+	xgb.Logger = log.New(io.Discard, "", 0) // it prints about a missing ~/.Xauthority
 	conn, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		t.Fatalf("connect to %s: %v", display, err)

@@ -76,8 +76,9 @@ func (s *Source) Target() x11.Target { return s.target }
 // Run captures and sends frames until ctx ends (it returns ctx.Err()), the
 // window goes away (an error wrapping x11.ErrWindowGone) or capture or w
 // fails. Frame n is due n periods after the start on the monotonic clock
-// and carries that PTS, so the pace does not drift. Odd sizes lose their
-// last column or row (JPEG 4:2:0 wants even sizes).
+// and carries that PTS, so the pace does not drift. Sizes are cropped to
+// multiples of 8 (RFC 2435 sends size/8): the right and bottom edges lose
+// up to 7 pixels.
 func (s *Source) Run(ctx context.Context, w Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -87,8 +88,11 @@ func (s *Source) Run(ctx context.Context, w Writer) error {
 		return fmt.Errorf("screen: %s: %w", s.target, err)
 	}
 	defer g.Close()
+	// RFC 2435 carries the size in units of 8 pixels, so a receiver
+	// would show a 300-pixel-wide picture as 304 with garbage on the
+	// right: crop to whole blocks instead.
 	gw, gh := g.Size()
-	width, height := gw&^1, gh&^1
+	width, height := gw&^7, gh&^7
 	if width == 0 || height == 0 {
 		return fmt.Errorf("screen: %s: size %dx%d too small", s.target, gw, gh)
 	}

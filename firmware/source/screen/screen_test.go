@@ -71,7 +71,7 @@ func TestRunSendsPacedKeyFramesOfTheRightSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 161x121 is cropped to even 160x120.
+	// 161x121 is cropped to whole 8x8 blocks: 160x120.
 	if b := img.Bounds(); b.Dx() != 160 || b.Dy() != 120 {
 		t.Fatalf("frame size %v, want 160x120", b)
 	}
