@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"rtspcam/drivers/x11"
 	"rtspcam/firmware"
 	"rtspcam/firmware/config"
 )
@@ -117,10 +118,60 @@ func slogLevel(l int) slog.Level {
 
 func listDevices(kind string) int {
 	switch kind {
-	case "device", "videodevice", "audiodevice", "window":
+	case "videodevice", "audiodevice":
 		fmt.Printf("no %s sources are supported by this build yet\n", kind)
 		return 0
+	case "device":
+		fmt.Println("no videodevice sources are supported by this build yet")
+		fmt.Println("no audiodevice sources are supported by this build yet")
+		return listScreens()
+	case "window":
+		return listWindows()
 	}
 	fmt.Fprintf(os.Stderr, "rtspserver: -l takes device, videodevice, audiodevice or window, not %q\n", kind)
 	return 2
+}
+
+// listScreens prints the X11 monitors as rtsp paths: screenliveN.
+func listScreens() int {
+	d, err := x11.Open("")
+	if err != nil {
+		fmt.Printf("no screen sources: %v\n", err)
+		return 0
+	}
+	defer d.Close()
+	ss, err := d.Screens()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rtspserver:", err)
+		return 1
+	}
+	fmt.Println("screens (play screenliveN; screenlive is screen 0):")
+	for _, s := range ss {
+		name := ""
+		if s.Name != "" {
+			name = " " + s.Name
+		}
+		fmt.Printf("%d: screenlive%d (%dx%d at %d,%d)%s\n", s.Index, s.Index, s.Width, s.Height, s.X, s.Y, name)
+	}
+	return 0
+}
+
+// listWindows prints the titled windows, one per line: "index: title (WxH)";
+// play one as window=<title>.
+func listWindows() int {
+	d, err := x11.Open("")
+	if err != nil {
+		fmt.Printf("no window sources: %v\n", err)
+		return 0
+	}
+	defer d.Close()
+	ws, err := d.Windows()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rtspserver:", err)
+		return 1
+	}
+	for i, w := range ws {
+		fmt.Printf("%d: %s (%dx%d)\n", i, w.Title, w.Width, w.Height)
+	}
+	return 0
 }
