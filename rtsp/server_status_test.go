@@ -68,6 +68,8 @@ func TestStatusCodes(t *testing.T) {
 		expectStatus(t, "SETUP of another path into the session", c.do("SETUP", ts.url("cam/live/trackID=1"), hdr("Session", id, "Transport", "RTP/AVP/TCP;interleaved=2-3")), 459)
 	})
 	t.Run("461", func(t *testing.T) {
+		// The sessions of the subtests above end as their connections close.
+		waitFor(t, "earlier sessions to end", 5*time.Second, func() bool { return ts.srv.Sessions() == 0 })
 		c := dial(t, ts.addr)
 		for _, tr := range []string{
 			"",

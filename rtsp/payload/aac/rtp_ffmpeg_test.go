@@ -10,6 +10,7 @@ import (
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
 
 	"rtspcam/rtsp/payload"
+	"rtspcam/rtsp/payload/payloadtest"
 )
 
 func sineArgs(bitrate string) []string {
@@ -27,7 +28,7 @@ func sum(b []byte) string {
 func adtsFrames(t *testing.T, bitrate string) [][]byte {
 	t.Helper()
 	var pkts mpeg4audio.ADTSPackets
-	if err := pkts.Unmarshal(ffmpegOutput(t, append(sineArgs(bitrate), "-f", "adts", "pipe:1")...)); err != nil {
+	if err := pkts.Unmarshal(payloadtest.FFmpegOutput(t, append(sineArgs(bitrate), "-f", "adts", "pipe:1")...)); err != nil {
 		t.Fatal(err)
 	}
 	var frames [][]byte
@@ -48,7 +49,7 @@ func TestFromFFmpeg(t *testing.T) {
 	}{{"aggregated", "64k", 1400}, {"fragmented", "256k", 300}} {
 		t.Run(c.name, func(t *testing.T) {
 			ref := adtsFrames(t, c.bitrate)
-			f, pkts := ffmpegSend(t, c.pktSize, func(pt uint8, rtpmap string, fmtp map[string]string) (payload.Format, error) {
+			f, pkts := payloadtest.FFmpegSend(t, c.pktSize, func(pt uint8, rtpmap string, fmtp map[string]string) (payload.Format, error) {
 				return Unmarshal(pt, rtpmap, fmtp)
 			}, sineArgs(c.bitrate)...)
 			g := f.(*Format)
@@ -115,8 +116,8 @@ func TestToFFmpeg(t *testing.T) {
 				ts = append(ts, uint32(i*1024))
 				want = append(want, sum(fr))
 			}
-			pkts := packetize(t, f, c.maxPayload, aus, ts)
-			got := frameMD5s(ffmpegReceive(t, f, pkts, "-c", "copy", "-f", "framemd5", "pipe:1"))
+			pkts := payloadtest.Packetize(t, f, c.maxPayload, aus, ts)
+			got := payloadtest.FrameMD5s(payloadtest.FFmpegReceive(t, f, pkts, []string{"-analyzeduration", "0"}, "-c", "copy", "-f", "framemd5", "pipe:1"))
 			if !slices.Equal(got, want) {
 				t.Fatalf("ffmpeg got %d frames, sent %d (%d packets)", len(got), len(want), len(pkts))
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"rtspcam/rtsp/payload"
+	"rtspcam/rtsp/payload/payloadtest"
 )
 
 // tone is d seconds of a 440 Hz sine, interleaved for ch channels.
@@ -46,12 +47,12 @@ func TestToFFmpeg(t *testing.T) {
 				aus = append(aus, [][]byte{enc[i:min(i+step, len(enc))]})
 				ts = append(ts, uint32(i/f.channels()))
 			}
-			pkts := packetize(t, f, aus, ts)
+			pkts := payloadtest.Packetize(t, f, 0, aus, ts)
 			name := "alaw"
 			if f.MuLaw {
 				name = "mulaw"
 			}
-			got := ffmpegReceive(t, f, pkts, "-c", "copy", "-f", name, "pipe:1")
+			got := payloadtest.FFmpegReceive(t, f, pkts, nil, "-c", "copy", "-f", name, "pipe:1")
 			if !bytes.Equal(got, enc) {
 				t.Fatalf("ffmpeg gave %d bytes, sent %d (equal prefix: %v)", len(got), len(enc),
 					bytes.HasPrefix(enc, got))
@@ -69,8 +70,8 @@ func TestFromFFmpeg(t *testing.T) {
 		t.Run(fmt.Sprintf("%s/%d/%d", c.codec, c.rate, c.ch), func(t *testing.T) {
 			src := []string{"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=440:duration=0.5:sample_rate=%d", c.rate),
 				"-ac", fmt.Sprint(c.ch), "-c:a", c.codec}
-			ref := ffmpegOutput(t, append(src, "-f", c.raw, "pipe:1")...)
-			f, pkts := ffmpegSend(t, func(pt uint8, rtpmap string, fmtp map[string]string) (payload.Format, error) {
+			ref := payloadtest.FFmpegOutput(t, append(src, "-f", c.raw, "pipe:1")...)
+			f, pkts := payloadtest.FFmpegSend(t, payload.MaxPacketSize, func(pt uint8, rtpmap string, fmtp map[string]string) (payload.Format, error) {
 				return Unmarshal(pt, rtpmap, fmtp)
 			}, src...)
 			g := f.(*Format)

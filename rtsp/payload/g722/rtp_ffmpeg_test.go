@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"rtspcam/rtsp/payload"
+	"rtspcam/rtsp/payload/payloadtest"
 )
 
 var sineArgs = []string{"-f", "lavfi", "-i", "sine=frequency=440:duration=0.5:sample_rate=16000", "-c:a", "g722"}
@@ -12,7 +13,7 @@ var sineArgs = []string{"-f", "lavfi", "-i", "sine=frequency=440:duration=0.5:sa
 // G.722 encoded by FFmpeg, packetized by us in 20 ms AUs, comes back out
 // of FFmpeg's RTP demuxer byte for byte.
 func TestToFFmpeg(t *testing.T) {
-	enc := ffmpegOutput(t, append(sineArgs, "-f", "g722", "pipe:1")...)
+	enc := payloadtest.FFmpegOutput(t, append(sineArgs, "-f", "g722", "pipe:1")...)
 	f := &Format{}
 	var aus [][][]byte
 	var ts []uint32
@@ -20,7 +21,7 @@ func TestToFFmpeg(t *testing.T) {
 		aus = append(aus, [][]byte{enc[i:min(i+160, len(enc))]})
 		ts = append(ts, uint32(i)) // one tick per byte
 	}
-	got := ffmpegReceive(t, f, packetize(t, f, aus, ts), "-c", "copy", "-f", "g722", "pipe:1")
+	got := payloadtest.FFmpegReceive(t, f, payloadtest.Packetize(t, f, 0, aus, ts), nil, "-c", "copy", "-f", "g722", "pipe:1")
 	if !bytes.Equal(got, enc) {
 		t.Fatalf("ffmpeg gave %d bytes, sent %d", len(got), len(enc))
 	}
@@ -29,8 +30,8 @@ func TestToFFmpeg(t *testing.T) {
 // FFmpeg's RTP muxer output (PT 9, no rtpmap in its SDP), depacketized,
 // gives its own encoding, with the timestamp advancing one tick per byte.
 func TestFromFFmpeg(t *testing.T) {
-	ref := ffmpegOutput(t, append(sineArgs, "-f", "g722", "pipe:1")...)
-	f, pkts := ffmpegSend(t, func(pt uint8, rtpmap string, fmtp map[string]string) (payload.Format, error) {
+	ref := payloadtest.FFmpegOutput(t, append(sineArgs, "-f", "g722", "pipe:1")...)
+	f, pkts := payloadtest.FFmpegSend(t, payload.MaxPacketSize, func(pt uint8, rtpmap string, fmtp map[string]string) (payload.Format, error) {
 		return Unmarshal(pt, rtpmap, fmtp)
 	}, sineArgs...)
 	if f.PayloadType() != 9 {

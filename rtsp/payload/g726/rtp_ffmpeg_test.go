@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"rtspcam/rtsp/payload"
+	"rtspcam/rtsp/payload/payloadtest"
 )
 
 func sineArgs(kbps int) []string {
@@ -19,7 +20,7 @@ func TestToFFmpeg(t *testing.T) {
 	for _, kbps := range []int{16, 24, 32, 40} {
 		t.Run(fmt.Sprint(kbps), func(t *testing.T) {
 			t.Parallel()
-			enc := ffmpegOutput(t, append(sineArgs(kbps), "-f", "g726le", "pipe:1")...)
+			enc := payloadtest.FFmpegOutput(t, append(sineArgs(kbps), "-f", "g726le", "pipe:1")...)
 			f := &Format{Bitrate: kbps * 1000, PT: 97}
 			au := 160 * kbps / 64 // 20 ms: 160 samples
 			var aus [][][]byte
@@ -28,7 +29,7 @@ func TestToFFmpeg(t *testing.T) {
 				aus = append(aus, [][]byte{enc[i:min(i+au, len(enc))]})
 				ts = append(ts, uint32(i*8/f.bitsPerSample()))
 			}
-			got := ffmpegReceive(t, f, packetize(t, f, aus, ts), "-c", "copy", "-f", "g726le", "pipe:1")
+			got := payloadtest.FFmpegReceive(t, f, payloadtest.Packetize(t, f, 0, aus, ts), nil, "-c", "copy", "-f", "g726le", "pipe:1")
 			if !bytes.Equal(got, enc) {
 				t.Fatalf("ffmpeg gave %d bytes, sent %d", len(got), len(enc))
 			}
@@ -41,8 +42,8 @@ func TestToFFmpeg(t *testing.T) {
 func TestFromFFmpeg(t *testing.T) {
 	for _, kbps := range []int{16, 24, 32, 40} {
 		t.Run(fmt.Sprint(kbps), func(t *testing.T) {
-			ref := ffmpegOutput(t, append(sineArgs(kbps), "-f", "g726le", "pipe:1")...)
-			f, pkts := ffmpegSend(t, func(pt uint8, rtpmap string, fmtp map[string]string) (payload.Format, error) {
+			ref := payloadtest.FFmpegOutput(t, append(sineArgs(kbps), "-f", "g726le", "pipe:1")...)
+			f, pkts := payloadtest.FFmpegSend(t, payload.MaxPacketSize, func(pt uint8, rtpmap string, fmtp map[string]string) (payload.Format, error) {
 				return Unmarshal(pt, rtpmap, fmtp)
 			}, sineArgs(kbps)...)
 			if g := f.(*Format); g.Bitrate != kbps*1000 {

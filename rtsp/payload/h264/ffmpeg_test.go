@@ -5,7 +5,12 @@ import (
 	"net"
 	"os"
 	"testing"
+
+	"rtspcam/rtsp/payload/payloadtest"
 )
+
+// TestMain gives the ffmpeg tests one clip directory per test binary.
+func TestMain(m *testing.M) { payloadtest.Main(m) }
 
 // splitStream cuts an Annex-B elementary stream into NAL units.
 func splitStream(b []byte) [][]byte {
@@ -69,9 +74,9 @@ func readAUs(t *testing.T, file string) [][][]byte {
 // picture, so STAP-A and FU-A are both used) and has ffmpeg decode the
 // RTP stream from an SDP carrying our FMTP.
 func TestFFmpegDecodesOurStream(t *testing.T) {
-	clip := makeClip(t, "clip.h264", "-c:v", "libx264", "-bf", "0", "-x264-params", "slices=4", "-bsf:v", "h264_mp4toannexb", "-f", "h264")
+	clip := payloadtest.MakeClip(t, "clip.h264", "-c:v", "libx264", "-bf", "0", "-x264-params", "slices=4", "-bsf:v", "h264_mp4toannexb", "-f", "h264")
 	aus := readAUs(t, clip)
-	want := countFrames(t, clip)
+	want := payloadtest.CountFrames(t, clip)
 	if len(aus) != want {
 		t.Fatalf("split %d AUs, ffprobe counts %d frames", len(aus), want)
 	}
@@ -85,8 +90,8 @@ func TestFFmpegDecodesOurStream(t *testing.T) {
 		}
 	}
 	const maxPayload = 1000
-	frames, errLog := ffmpegDecode(t, f, func(c *net.UDPConn) {
-		sendAUs(t, c, f.NewPacketizer(maxPayload), aus, IsRandomAccess, maxPayload)
+	frames, errLog := payloadtest.FFmpegDecode(t, f, func(c *net.UDPConn) {
+		payloadtest.SendAUs(t, c, f.NewPacketizer(maxPayload), aus, IsRandomAccess, maxPayload)
 	})
 	if errLog != "" {
 		t.Errorf("ffmpeg logged errors:\n%s", errLog)
@@ -99,9 +104,9 @@ func TestFFmpegDecodesOurStream(t *testing.T) {
 // TestDepacketizeFFmpegStream has ffmpeg send a clip as RTP and checks we
 // rebuild exactly the clip's access units.
 func TestDepacketizeFFmpegStream(t *testing.T) {
-	clip := makeClip(t, "clip.h264", "-c:v", "libx264", "-bf", "0", "-x264-params", "slices=4", "-bsf:v", "h264_mp4toannexb", "-f", "h264")
+	clip := payloadtest.MakeClip(t, "clip.h264", "-c:v", "libx264", "-bf", "0", "-x264-params", "slices=4", "-bsf:v", "h264_mp4toannexb", "-f", "h264")
 	aus := readAUs(t, clip)
-	pkts := ffmpegSend(t, "-i", clip)
+	pkts := payloadtest.FFmpegSendCopy(t, "-i", clip)
 	d := (&Format{}).NewDepacketizer()
 	var got [][][]byte
 	types := map[byte]int{}

@@ -10,6 +10,7 @@ import (
 	"github.com/pion/rtp"
 
 	"rtspcam/rtsp/payload"
+	"rtspcam/rtsp/payload/payloadtest"
 )
 
 func TestUnmarshal(t *testing.T) {
@@ -158,7 +159,7 @@ func ffmpegJPEGs(t *testing.T, n int, args ...string) [][]byte {
 	t.Helper()
 	all := append([]string{"-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-frames:v", strconv.Itoa(n),
 		"-c:v", "mjpeg", "-huffman", "default"}, args...)
-	return splitJPEGs(t, ffmpegOutput(t, append(all, "-f", "mjpeg", "pipe:1")...))
+	return splitJPEGs(t, payloadtest.FFmpegOutput(t, append(all, "-f", "mjpeg", "pipe:1")...))
 }
 
 // Q 1–99: no tables in the packet; the receiver scales the annex K tables

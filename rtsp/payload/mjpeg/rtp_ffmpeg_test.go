@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"rtspcam/rtsp/payload"
+	"rtspcam/rtsp/payload/payloadtest"
 )
 
 // ffmpegDecodeMD5s decodes a stream of JPEG files with FFmpeg and returns
@@ -18,7 +19,7 @@ func ffmpegDecodeMD5s(t *testing.T, files [][]byte) []string {
 	if err := os.WriteFile(path, bytes.Join(files, nil), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return frameMD5s(ffmpegOutput(t, "-f", "mjpeg", "-i", path, "-fps_mode", "passthrough", "-f", "framemd5", "pipe:1"))
+	return payloadtest.FrameMD5s(payloadtest.FFmpegOutput(t, "-f", "mjpeg", "-i", path, "-fps_mode", "passthrough", "-f", "framemd5", "pipe:1"))
 }
 
 // Frames packetized by us and sent to FFmpeg's RTP demuxer decode to the
@@ -63,11 +64,11 @@ func TestToFFmpeg(t *testing.T) {
 				aus = append(aus, [][]byte{file})
 				ts = append(ts, uint32(i*9000))
 			}
-			pkts := packetize(t, f, aus, ts)
+			pkts := payloadtest.Packetize(t, f, 0, aus, ts)
 			if typ := pkts[0][12+4]; typ != c.typ {
 				t.Fatalf("RFC 2435 type %d, want %d", typ, c.typ)
 			}
-			got := frameMD5s(ffmpegReceive(t, f, pkts, "-fps_mode", "passthrough", "-f", "framemd5", "pipe:1"))
+			got := payloadtest.FrameMD5s(payloadtest.FFmpegReceive(t, f, pkts, nil, "-fps_mode", "passthrough", "-f", "framemd5", "pipe:1"))
 			if !slices.Equal(got, want) {
 				t.Fatalf("ffmpeg decoded %d frames from RTP:\n%v\nfrom the files:\n%v", len(got), got, want)
 			}
@@ -94,7 +95,7 @@ func TestFromFFmpeg(t *testing.T) {
 			ref := ffmpegJPEGs(t, 5, c.args...)
 			src := append([]string{"-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-frames:v", "5",
 				"-c:v", "mjpeg", "-huffman", "default"}, c.args...)
-			f, pkts := ffmpegSend(t, func(pt uint8, rtpmap string, fmtp map[string]string) (payload.Format, error) {
+			f, pkts := payloadtest.FFmpegSend(t, payload.MaxPacketSize, func(pt uint8, rtpmap string, fmtp map[string]string) (payload.Format, error) {
 				return Unmarshal(pt, rtpmap, fmtp)
 			}, src...)
 			if f.PayloadType() != 26 {

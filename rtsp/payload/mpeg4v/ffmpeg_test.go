@@ -5,7 +5,12 @@ import (
 	"net"
 	"os"
 	"testing"
+
+	"rtspcam/rtsp/payload/payloadtest"
 )
+
+// TestMain gives the ffmpeg tests one clip directory per test binary.
+func TestMain(m *testing.M) { payloadtest.Main(m) }
 
 // splitFrames cuts an MPEG-4 visual elementary stream into frames: a
 // frame is the headers before a VOP and the VOP; the next frame starts at
@@ -39,9 +44,9 @@ func readFrames(t *testing.T, clip string) [][]byte {
 // TestFFmpegDecodesOurStream packetizes an ffmpeg mpeg4 clip and has
 // ffmpeg decode the RTP stream from an SDP carrying our FMTP.
 func TestFFmpegDecodesOurStream(t *testing.T) {
-	clip := makeClip(t, "clip.m4v", "-c:v", "mpeg4", "-g", "10", "-f", "m4v")
+	clip := payloadtest.MakeClip(t, "clip.m4v", "-c:v", "mpeg4", "-g", "10", "-f", "m4v")
 	frames := readFrames(t, clip)
-	want := countFrames(t, clip)
+	want := payloadtest.CountFrames(t, clip)
 	if len(frames) != want {
 		t.Fatalf("split %d frames, ffprobe counts %d", len(frames), want)
 	}
@@ -61,8 +66,8 @@ func TestFFmpegDecodesOurStream(t *testing.T) {
 		t.Fatal("no config in the first frame")
 	}
 	const maxPayload = 1000
-	decoded, errLog := ffmpegDecode(t, f, func(c *net.UDPConn) {
-		sendAUs(t, c, f.NewPacketizer(maxPayload), aus, IsRandomAccess, maxPayload)
+	decoded, errLog := payloadtest.FFmpegDecode(t, f, func(c *net.UDPConn) {
+		payloadtest.SendAUs(t, c, f.NewPacketizer(maxPayload), aus, IsRandomAccess, maxPayload)
 	})
 	if errLog != "" {
 		t.Errorf("ffmpeg logged errors:\n%s", errLog)
@@ -75,9 +80,9 @@ func TestFFmpegDecodesOurStream(t *testing.T) {
 // TestDepacketizeFFmpegStream has ffmpeg send a clip as RTP and checks we
 // rebuild exactly the clip's frames.
 func TestDepacketizeFFmpegStream(t *testing.T) {
-	clip := makeClip(t, "clip.m4v", "-c:v", "mpeg4", "-g", "10", "-f", "m4v")
+	clip := payloadtest.MakeClip(t, "clip.m4v", "-c:v", "mpeg4", "-g", "10", "-f", "m4v")
 	frames := readFrames(t, clip)
-	pkts := ffmpegSend(t, "-i", clip)
+	pkts := payloadtest.FFmpegSendCopy(t, "-i", clip)
 	d := (&Format{}).NewDepacketizer()
 	var got [][]byte
 	for _, p := range pkts {

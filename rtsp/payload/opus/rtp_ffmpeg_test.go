@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"rtspcam/rtsp/payload"
+	"rtspcam/rtsp/payload/payloadtest"
 )
 
 func sineArgs(ch int) []string {
@@ -24,8 +25,8 @@ func sum(b []byte) string {
 // against the packets of the same encoding as FFmpeg itself lists them.
 func fromFFmpeg(t *testing.T, ch int) (*Format, [][]byte, []uint32) {
 	t.Helper()
-	ref := frameMD5s(ffmpegOutput(t, append(sineArgs(ch), "-f", "framemd5", "pipe:1")...))
-	f, pkts := ffmpegSend(t, func(pt uint8, rtpmap string, fmtp map[string]string) (payload.Format, error) {
+	ref := payloadtest.FrameMD5s(payloadtest.FFmpegOutput(t, append(sineArgs(ch), "-f", "framemd5", "pipe:1")...))
+	f, pkts := payloadtest.FFmpegSend(t, payload.MaxPacketSize, func(pt uint8, rtpmap string, fmtp map[string]string) (payload.Format, error) {
 		return Unmarshal(pt, rtpmap, fmtp)
 	}, sineArgs(ch)...)
 	g := f.(*Format)
@@ -67,8 +68,8 @@ func TestToFFmpeg(t *testing.T) {
 		want = append(want, sum(au))
 		in = append(in, [][]byte{au})
 	}
-	pkts := packetize(t, f, in, ts)
-	got := frameMD5s(ffmpegReceive(t, f, pkts, "-c", "copy", "-f", "framemd5", "pipe:1"))
+	pkts := payloadtest.Packetize(t, f, 0, in, ts)
+	got := payloadtest.FrameMD5s(payloadtest.FFmpegReceive(t, f, pkts, nil, "-c", "copy", "-f", "framemd5", "pipe:1"))
 	if !slices.Equal(got, want) {
 		t.Fatalf("ffmpeg got %d packets, sent %d", len(got), len(want))
 	}
