@@ -14,6 +14,8 @@ have xmessage || need+=(x11-utils)
 have xprop || need+=(x11-utils)
 [ -e /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstrtsp.so ] || need+=(gstreamer1.0-plugins-good)
 [ -e /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstlibav.so ] || need+=(gstreamer1.0-libav)
+# The FFmpeg (cgo) codecs: headers and pkg-config files.
+pkg-config --exists libavcodec libavutil libswscale 2>/dev/null || need+=(pkg-config libavcodec-dev libswscale-dev libavutil-dev)
 [ -e /usr/lib/x86_64-linux-gnu/girepository-1.0/GstRtspServer-1.0.typelib ] || need+=(gir1.2-gst-rtsp-server-1.0)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
@@ -28,4 +30,4 @@ apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
   ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp \
   gir1.2-gst-rtsp-server-1.0 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 \
-  qemu-user-static xvfb x11-utils
+  qemu-user-static xvfb x11-utils pkg-config libavcodec-dev libswscale-dev libavutil-dev
