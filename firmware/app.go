@@ -5,6 +5,7 @@ package firmware
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,7 +33,23 @@ const FallbackRTSPPort = 8554
 
 // supported names the configuration features this build has; the rest are
 // accepted and logged once as not yet supported.
-var supported = map[string]bool{"auth": true, "ipv6": true, "udp_base_port": true}
+var supported = map[string]bool{
+	config.FeatureAuth: true, config.FeatureIPv6: true, config.FeatureUDPBasePort: true,
+	config.FeatureRTSPS: true, config.FeatureRTSPOverHTTP: true, config.FeatureRTSPOverHTTPS: true,
+}
+
+// Ports tried when binding a configured privileged port is refused.
+const (
+	FallbackRTSPSPort = 8322
+	FallbackHTTPPort  = 8080
+	FallbackHTTPSPort = 8443
+)
+
+// listener is one bound address and what it speaks.
+type listener struct {
+	l      net.Listener
+	scheme string // "rtsp", "rtsps", "http", "https"
+}
 
 // App is a running rtspcam.
 type App struct {
@@ -43,7 +60,7 @@ type App struct {
 	pattern   *source.Live
 
 	mu        sync.Mutex
-	listeners []net.Listener
+	listeners []listener
 	serving   sync.WaitGroup
 
 	screensMu sync.Mutex
@@ -110,33 +127,94 @@ func (a *App) Reload(cfg *config.Config) {
 	a.log.Info("configuration reloaded", "file", cfg.Path, "users", len(cfg.Users), "need_auth", cfg.NeedAuth)
 }
 
-// Start binds the listeners and serves them in the background.
+// Start binds the listeners and serves them in the background: RTSP, and
+// as configured RTSPS, RTSP over HTTP and over HTTPS (the HTTP ports also
+// take RTSP over WebSocket).
 func (a *App) Start() error {
 	cfg := a.cfg.Load()
 	port := cfg.RTSPPort
 	if port == 0 {
 		port = 554
 	}
+	if err := a.startListener(cfg, "rtsp", port, FallbackRTSPPort, nil); err != nil {
+		return err
+	}
+	if cfg.RTSPS.Enable {
+		tc, err := a.tlsConfig(cfg, "rtsps", cfg.RTSPS.Cert, cfg.RTSPS.Key)
+		if err != nil {
+			a.closeListeners()
+			return err
+		}
+		if err := a.startListener(cfg, "rtsps", orDefault(cfg.RTSPS.Port, config.DefaultRTSPSPort), FallbackRTSPSPort, tc); err != nil {
+			a.closeListeners()
+			return err
+		}
+	}
+	if cfg.RTSPOverHTTP {
+		if err := a.startListener(cfg, "http", orDefault(cfg.HTTPPort, config.DefaultHTTPPort), FallbackHTTPPort, nil); err != nil {
+			a.closeListeners()
+			return err
+		}
+	}
+	if cfg.RTSPOverHTTPS {
+		tc, err := a.tlsConfig(cfg, "https", cfg.HTTPSCert, cfg.HTTPSKey)
+		if err != nil {
+			a.closeListeners()
+			return err
+		}
+		if err := a.startListener(cfg, "https", orDefault(cfg.HTTPSPort, config.DefaultHTTPSPort), FallbackHTTPSPort, tc); err != nil {
+			a.closeListeners()
+			return err
+		}
+	}
+	return nil
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// startListener binds port (fallback when the port needs a privilege we
+// lack) and serves it, in TLS when tc is set.
+func (a *App) startListener(cfg *config.Config, scheme string, port, fallback int, tc *tls.Config) error {
 	l, err := a.listen(cfg, port)
 	if err != nil && errors.Is(err, syscall.EACCES) {
-		a.log.Warn("no privilege to bind the RTSP port, falling back", "port", port, "fallback", FallbackRTSPPort)
-		l, err = a.listen(cfg, FallbackRTSPPort)
+		a.log.Warn("no privilege to bind the port, falling back", "listener", scheme, "port", port, "fallback", fallback)
+		l, err = a.listen(cfg, fallback)
 	}
 	if err != nil {
-		return fmt.Errorf("rtsp listen: %w", err)
+		return fmt.Errorf("%s listen: %w", scheme, err)
 	}
 	a.mu.Lock()
-	a.listeners = append(a.listeners, l)
+	a.listeners = append(a.listeners, listener{l: l, scheme: scheme})
 	a.mu.Unlock()
 	a.serving.Add(1)
 	go func() {
 		defer a.serving.Done()
-		if err := a.server.Serve(l); err != nil && !errors.Is(err, rtsp.ErrServerClosed) {
-			a.log.Error("rtsp server stopped", "err", err)
+		var err error
+		if tc != nil {
+			err = a.server.ServeTLS(l, tc)
+		} else {
+			err = a.server.Serve(l)
+		}
+		if err != nil && !errors.Is(err, rtsp.ErrServerClosed) {
+			a.log.Error("listener stopped", "listener", scheme, "err", err)
 		}
 	}()
-	a.log.Info("rtsp listening", "addr", l.Addr().String())
+	a.log.Info(scheme+" listening", "addr", l.Addr().String())
 	return nil
+}
+
+// closeListeners undoes a Start that failed half way.
+func (a *App) closeListeners() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, l := range a.listeners {
+		l.l.Close()
+	}
 }
 
 func (a *App) listen(cfg *config.Config, port int) (net.Listener, error) {
@@ -151,15 +229,28 @@ func (a *App) listen(cfg *config.Config, port int) (net.Listener, error) {
 	return net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
 }
 
-// Addrs are the bound listener addresses.
+// Addrs are the bound listener addresses, the RTSP one first.
 func (a *App) Addrs() []net.Addr {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var out []net.Addr
 	for _, l := range a.listeners {
-		out = append(out, l.Addr())
+		out = append(out, l.l.Addr())
 	}
 	return out
+}
+
+// Addr is the bound address of the listener speaking scheme ("rtsp",
+// "rtsps", "http", "https"), nil when there is none.
+func (a *App) Addr(scheme string) net.Addr {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, l := range a.listeners {
+		if l.scheme == scheme {
+			return l.l.Addr()
+		}
+	}
+	return nil
 }
 
 // Shutdown ends every session cleanly (RTCP BYE) and stops listening.

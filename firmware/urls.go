@@ -28,9 +28,15 @@ func (a *App) URLs() []string {
 	names := []string{paths.TestPattern}
 	names = append(names, mediaFiles(cfg.MediaDir)...)
 	var out []string
-	for _, host := range a.hosts() {
-		for _, n := range names {
-			out = append(out, "rtsp://"+host+"/"+escapePath(n))
+	for _, scheme := range []string{"rtsp", "rtsps"} {
+		addr := a.Addr(scheme)
+		if addr == nil {
+			continue
+		}
+		for _, host := range hostsOf(addr) {
+			for _, n := range names {
+				out = append(out, scheme+"://"+host+"/"+escapePath(n))
+			}
 		}
 	}
 	return out
@@ -44,25 +50,23 @@ func escapePath(p string) string {
 	return strings.Join(parts, "/")
 }
 
-// hosts are host:port strings clients can use, IPv6 in brackets.
-func (a *App) hosts() []string {
+// hostsOf are the host:port strings clients can use to reach addr, IPv6
+// in brackets.
+func hostsOf(addr net.Addr) []string {
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil {
+		return nil
+	}
+	port := strconv.Itoa(int(ap.Port()))
+	ip := ap.Addr()
+	if !ip.IsUnspecified() {
+		return []string{net.JoinHostPort(ip.Unmap().String(), port)}
+	}
+	v6 := ip.Is6() && !ip.Is4In6()
 	var out []string
-	for _, addr := range a.Addrs() {
-		ap, err := netip.ParseAddrPort(addr.String())
-		if err != nil {
-			continue
-		}
-		port := strconv.Itoa(int(ap.Port()))
-		ip := ap.Addr()
-		if !ip.IsUnspecified() {
-			out = append(out, net.JoinHostPort(ip.Unmap().String(), port))
-			continue
-		}
-		v6 := ip.Is6() && !ip.Is4In6()
-		for _, local := range interfaceAddrs() {
-			if local.Is4() || (v6 && local.Is6() && !local.IsLinkLocalUnicast()) {
-				out = append(out, net.JoinHostPort(local.String(), port))
-			}
+	for _, local := range interfaceAddrs() {
+		if local.Is4() || (v6 && local.Is6() && !local.IsLinkLocalUnicast()) {
+			out = append(out, net.JoinHostPort(local.String(), port))
 		}
 	}
 	return out

@@ -63,7 +63,7 @@ func TestSessionWriteAllocatesNothing(t *testing.T) {
 				defer b.Close()
 				go io.Copy(io.Discard, b)
 				ss.tcp = true
-				ss.conn = &serverConn{s: srv, nc: a}
+				ss.conn = newServerConn(srv, a)
 				st0 := &sessionTrack{index: 0, rtpChannel: 0, rtcpChannel: 1}
 				ss.tracks = []*sessionTrack{st0}
 			} else {

@@ -1,12 +1,15 @@
 package rtsp
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +37,9 @@ type Server struct {
 	// UDPBasePort is the first of the UDP ports sessions use, eight per
 	// session; 0 picks free ports from the system.
 	UDPBasePort int
+	// TunnelTimeout is how long half of an RTSP-over-HTTP tunnel waits for
+	// the other; DefaultTunnelTimeout when 0.
+	TunnelTimeout time.Duration
 	// Logger receives the server's events; nil discards them.
 	Logger *slog.Logger
 
@@ -43,12 +49,17 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	conns     map[*serverConn]struct{}
 	sessions  map[string]*serverSession
+	raw       map[net.Conn]struct{} // accepted, not yet an RTSP connection
+	tunnels   map[string]*tunnelHalf
 	closed    bool
 	reaper    sync.Once
 	done      chan struct{}
 	wg        sync.WaitGroup // connections and the reaper
 
 	ports udpPorts
+
+	httpLn  *connListener // HTTP requests found on the listeners go here
+	httpSrv *http.Server
 }
 
 // SetAuth turns authentication on with v, or off with nil.
@@ -68,6 +79,8 @@ func (s *Server) init() {
 		s.listeners = map[net.Listener]struct{}{}
 		s.conns = map[*serverConn]struct{}{}
 		s.sessions = map[string]*serverSession{}
+		s.raw = map[net.Conn]struct{}{}
+		s.tunnels = map[string]*tunnelHalf{}
 		s.done = make(chan struct{})
 		s.ports.base = s.UDPBasePort
 	}
@@ -95,8 +108,30 @@ func (s *Server) idleTimeout() time.Duration {
 }
 
 // Serve accepts connections on l until Shutdown or Close; it returns
-// ErrServerClosed then. Several listeners may be served at once.
+// ErrServerClosed then. Several listeners may be served at once. Each
+// connection may speak RTSP, or HTTP: the QuickTime RTSP-over-HTTP tunnel
+// and RTSP over WebSocket (WebSocketProtocol) are told apart by their
+// first bytes.
 func (s *Server) Serve(l net.Listener) error {
+	return s.serve(l, nil)
+}
+
+// ServeTLS is Serve inside TLS (RTSPS, and HTTPS for the tunnel and
+// WebSocket) with the certificates of cfg. Only TLS 1.2 and 1.3 are
+// accepted whatever cfg says.
+func (s *Server) ServeTLS(l net.Listener, cfg *tls.Config) error {
+	if cfg == nil {
+		return errors.New("rtsp: ServeTLS needs a tls.Config")
+	}
+	cfg = cfg.Clone()
+	cfg.MinVersion = max(cfg.MinVersion, tls.VersionTLS12)
+	if cfg.MaxVersion != 0 && cfg.MaxVersion < tls.VersionTLS12 {
+		cfg.MaxVersion = 0
+	}
+	return s.serve(l, cfg)
+}
+
+func (s *Server) serve(l net.Listener, tlsCfg *tls.Config) error {
 	s.init()
 	s.mu.Lock()
 	if s.closed {
@@ -110,6 +145,9 @@ func (s *Server) Serve(l net.Listener) error {
 		s.wg.Add(1)
 		go s.reap()
 	})
+	// Started with the first listener, so that its goroutine is not
+	// mistaken for a client's.
+	s.httpListener()
 	var backoff time.Duration
 	for {
 		nc, err := l.Accept()
@@ -130,18 +168,110 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		backoff = 0
-		c := newServerConn(s, nc)
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
+		if !s.enter() {
 			nc.Close()
 			return ErrServerClosed
 		}
-		s.conns[c] = struct{}{}
-		s.wg.Add(1)
-		s.mu.Unlock()
-		go c.run()
+		go func() {
+			defer s.wg.Done()
+			s.classify(nc, tlsCfg)
+		}()
 	}
+}
+
+// classify finishes the TLS handshake if any, then reads the first bytes
+// to tell an RTSP connection from an HTTP one.
+func (s *Server) classify(nc net.Conn, tlsCfg *tls.Config) {
+	if !s.trackRaw(nc) {
+		nc.Close()
+		return
+	}
+	remote := nc.RemoteAddr().String()
+	if tlsCfg != nil {
+		tc := tls.Server(nc, tlsCfg)
+		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		if err := tc.Handshake(); err != nil {
+			s.log().Info("TLS handshake failed", "remote", remote, "err", err)
+			s.untrackRaw(nc)
+			nc.Close()
+			return
+		}
+		nc.SetDeadline(time.Time{})
+		s.untrackRaw(nc)
+		if !s.trackRaw(tc) {
+			tc.Close()
+			return
+		}
+		nc = tc
+	}
+	nc.SetReadDeadline(time.Now().Add(s.idleTimeout()))
+	br := bufio.NewReaderSize(nc, 16)
+	head, err := br.Peek(4)
+	s.untrackRaw(nc)
+	if err != nil {
+		s.log().Debug("connection closed before its first request", "remote", remote, "err", err)
+		nc.Close()
+		return
+	}
+	pc := &peekedConn{Conn: nc, br: br}
+	if isHTTPStart(head) {
+		if ln := s.httpListener(); ln == nil || !ln.push(pc) {
+			nc.Close()
+		}
+		return
+	}
+	s.runConn(pc)
+}
+
+// enter counts a goroutine the server must wait for; false once closed.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// trackRaw registers a connection not yet running RTSP, so that Close
+// reaches it; false once closed.
+func (s *Server) trackRaw(nc net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.raw[nc] = struct{}{}
+	return true
+}
+
+func (s *Server) untrackRaw(nc net.Conn) {
+	s.mu.Lock()
+	delete(s.raw, nc)
+	s.mu.Unlock()
+}
+
+// runConn runs an RTSP connection on nc, whatever stream it is, until it
+// ends. The caller holds a place in s.wg.
+func (s *Server) runConn(nc net.Conn) {
+	c := newServerConn(s, nc)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		nc.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	c.run()
+}
+
+func (s *Server) serverName() string {
+	if s.ServerName == "" {
+		return "rtspcam"
+	}
+	return s.ServerName
 }
 
 func isTemporary(err error) bool {
@@ -269,7 +399,11 @@ func (s *Server) stop() {
 		l.Close()
 		delete(s.listeners, l)
 	}
+	hs := s.httpSrv
 	s.mu.Unlock()
+	if hs != nil {
+		hs.Close()
+	}
 }
 
 func (s *Server) closeConns() {
@@ -278,8 +412,15 @@ func (s *Server) closeConns() {
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
+	raw := make([]net.Conn, 0, len(s.raw))
+	for nc := range s.raw {
+		raw = append(raw, nc)
+	}
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.nc.Close()
+	}
+	for _, nc := range raw {
+		nc.Close()
 	}
 }

@@ -27,6 +27,12 @@ type serverConn struct {
 
 	wmu  sync.Mutex // one writer at a time: responses and interleaved media
 	wbuf []byte
+	// out takes batches of interleaved media: the socket itself when the
+	// kernel can gather them (writev), else nc with the batch copied into
+	// cbuf first, since TLS and WebSocket make a record or frame per Write.
+	out   io.Writer
+	batch bool
+	cbuf  []byte
 
 	mu       sync.Mutex
 	sessions map[*serverSession]struct{} // sessions created on or bound to this connection
@@ -34,17 +40,36 @@ type serverConn struct {
 }
 
 func newServerConn(s *Server, nc net.Conn) *serverConn {
-	return &serverConn{
+	c := &serverConn{
 		s:        s,
 		nc:       nc,
 		remote:   nc.RemoteAddr().String(),
 		r:        message.NewReader(nc),
 		sessions: map[*serverSession]struct{}{},
 	}
+	c.out, c.batch = mediaWriter(nc)
+	return c
 }
 
+// writeBuffersLocked sends a batch of interleaved frames; the caller holds
+// wmu. Allocation free once cbuf has grown to the largest batch.
+func (c *serverConn) writeBuffersLocked(bufs *net.Buffers) error {
+	c.nc.SetWriteDeadline(time.Now().Add(c.s.writeTimeout()))
+	if !c.batch {
+		_, err := bufs.WriteTo(c.out)
+		return err
+	}
+	c.cbuf = c.cbuf[:0]
+	for _, b := range *bufs {
+		c.cbuf = append(c.cbuf, b...)
+	}
+	_, err := c.out.Write(c.cbuf)
+	return err
+}
+
+// run serves the connection until it ends; the caller holds a place in
+// the server's wait group.
 func (c *serverConn) run() {
-	defer c.s.wg.Done()
 	defer c.s.removeConn(c)
 	defer c.teardown()
 	defer func() {
@@ -191,11 +216,7 @@ func (c *serverConn) stamp(res *message.Response) {
 	if res.Header == nil {
 		res.Header = message.Header{}
 	}
-	name := c.s.ServerName
-	if name == "" {
-		name = "rtspcam"
-	}
-	res.Header.Set("Server", name)
+	res.Header.Set("Server", c.s.serverName())
 	res.Header.Set("Date", time.Now().UTC().Format(time.RFC1123))
 }
 

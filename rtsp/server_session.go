@@ -390,9 +390,7 @@ func (ss *serverSession) writeInterleaved(pkts []*stream.Packet) error {
 	c := ss.conn
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.nc.SetWriteDeadline(time.Now().Add(ss.s.writeTimeout()))
-	_, err := ss.bufs.WriteTo(c.nc)
-	return err
+	return c.writeBuffersLocked(&ss.bufs)
 }
 
 // close ends the session once: stops delivery, says BYE when asked,
