@@ -3,8 +3,8 @@ package rtsp
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"log/slog"

@@ -24,9 +24,9 @@ func isHTTPStart(b []byte) bool {
 
 // connListener is a net.Listener fed by the server's classifier.
 type connListener struct {
-	ch     chan net.Conn
-	done   chan struct{}
-	once   sync.Once
+	ch   chan net.Conn
+	done chan struct{}
+	once sync.Once
 	addr net.Addr
 }
 

@@ -100,6 +100,14 @@ func (s *Server) serveTunnelHalf(w http.ResponseWriter, r *http.Request, isGet b
 		nc.Close()
 		return
 	}
+	s.mu.Lock()
+	h := s.tunnels[cookie]
+	inUse := h != nil && h.isGet == isGet
+	s.mu.Unlock()
+	if inUse {
+		s.refuseTunnel(nc, r, kind, "a second "+kind+" for a cookie in use")
+		return
+	}
 	if isGet {
 		nc.SetWriteDeadline(time.Now().Add(s.writeTimeout()))
 		_, err := fmt.Fprintf(nc, "HTTP/1.0 200 OK\r\nServer: %s\r\nDate: %s\r\nConnection: close\r\nCache-Control: no-store\r\nPragma: no-cache\r\nContent-Type: %s\r\n\r\n",
@@ -113,7 +121,7 @@ func (s *Server) serveTunnelHalf(w http.ResponseWriter, r *http.Request, isGet b
 	ip := remoteIP(nc.RemoteAddr())
 
 	s.mu.Lock()
-	h := s.tunnels[cookie]
+	h = s.tunnels[cookie]
 	switch {
 	case h == nil:
 		h = &tunnelHalf{cookie: cookie, remoteIP: ip, isGet: isGet, conn: nc, paired: make(chan struct{})}
@@ -128,11 +136,7 @@ func (s *Server) serveTunnelHalf(w http.ResponseWriter, r *http.Request, isGet b
 		if h.isGet != isGet {
 			reason = "the other half came from another address"
 		}
-		s.log().Warn("RTSP over HTTP refused", "remote", r.RemoteAddr, "request", kind, "err", reason)
-		nc.SetWriteDeadline(time.Now().Add(time.Second))
-		fmt.Fprintf(nc, "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nRTSP over HTTP: %s\n", reason)
-		s.untrackRaw(nc)
-		nc.Close()
+		s.refuseTunnel(nc, r, kind, reason)
 		return
 	default:
 		// The second half: give our connection to the waiting first half,
@@ -183,4 +187,13 @@ func (s *Server) serveTunnelHalf(w http.ResponseWriter, r *http.Request, isGet b
 	s.untrackRaw(other)
 	s.log().Debug("RTSP over HTTP tunnel paired", "remote", r.RemoteAddr)
 	s.runConn(newTunnelConn(get, post, newBase64Stream(h.otherBuf)))
+}
+
+// refuseTunnel answers a tunnel half that cannot be paired and closes it.
+func (s *Server) refuseTunnel(nc net.Conn, r *http.Request, kind, reason string) {
+	s.log().Warn("RTSP over HTTP refused", "remote", r.RemoteAddr, "request", kind, "err", reason)
+	nc.SetWriteDeadline(time.Now().Add(time.Second))
+	fmt.Fprintf(nc, "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nRTSP over HTTP: %s\n", reason)
+	s.untrackRaw(nc)
+	nc.Close()
 }
