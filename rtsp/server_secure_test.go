@@ -92,10 +92,13 @@ func (c *tunnelClient) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
-func (c *tunnelClient) Close() error                       { c.post.Close(); return c.get.Close() }
-func (c *tunnelClient) LocalAddr() net.Addr                { return c.get.LocalAddr() }
-func (c *tunnelClient) RemoteAddr() net.Addr               { return c.get.RemoteAddr() }
-func (c *tunnelClient) SetDeadline(d time.Time) error      { c.post.SetDeadline(d); return c.get.SetDeadline(d) }
+func (c *tunnelClient) Close() error         { c.post.Close(); return c.get.Close() }
+func (c *tunnelClient) LocalAddr() net.Addr  { return c.get.LocalAddr() }
+func (c *tunnelClient) RemoteAddr() net.Addr { return c.get.RemoteAddr() }
+func (c *tunnelClient) SetDeadline(d time.Time) error {
+	c.post.SetDeadline(d)
+	return c.get.SetDeadline(d)
+}
 func (c *tunnelClient) SetReadDeadline(d time.Time) error  { return c.get.SetReadDeadline(d) }
 func (c *tunnelClient) SetWriteDeadline(d time.Time) error { return c.post.SetWriteDeadline(d) }
 
@@ -217,16 +220,19 @@ func playInterleaved(t *testing.T, c *rawClient, base string) {
 func TestPlayOverEveryTransport(t *testing.T) {
 	ts := newTestServer(t, false, nil)
 	tlsAddr := serveTLS(t, ts)
-	for _, tr := range transports {
-		t.Run(tr.name, func(t *testing.T) {
-			addr := ts.addr
-			if tr.tls {
-				addr = tlsAddr
-			}
-			c := clientOn(t, tr.dial(t, addr))
-			playInterleaved(t, c, "rtsp://"+addr)
-		})
-	}
+	t.Run("all", func(t *testing.T) {
+		for _, tr := range transports {
+			t.Run(tr.name, func(t *testing.T) {
+				t.Parallel()
+				addr := ts.addr
+				if tr.tls {
+					addr = tlsAddr
+				}
+				c := clientOn(t, tr.dial(t, addr))
+				playInterleaved(t, c, "rtsp://"+addr)
+			})
+		}
+	})
 	waitFor(t, "sessions to end", 3*time.Second, func() bool { return ts.srv.Sessions() == 0 })
 }
 
