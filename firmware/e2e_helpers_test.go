@@ -197,14 +197,18 @@ var (
 	gstChain     = regexp.MustCompile(`GstFakeSink:(fakesink\d+): last-message = chain `)
 )
 
-// e2eGstDecode plays url with rtspsrc over proto ("udp" or "tcp"), decodes
+// e2eGstDecode plays url with rtspsrc over proto ("udp" or "tcp", which may
+// be followed by more rtspsrc properties: "tcp tls-validation-flags=0"), decodes
 // each of its branches tracks to a fakesink for the given time, then stops
 // GStreamer with SIGINT (and EOS, -e), as a user at a terminal would.
 func e2eGstDecode(t *testing.T, url, proto string, branches int, d time.Duration) e2eGstResult {
 	t.Helper()
 	secs := strconv.Itoa(int(d / time.Second))
 	args := []string{"-k", "2", "-s", "INT", secs, "gst-launch-1.0", "-e", "-v",
-		"rtspsrc", "location=" + url, "protocols=" + proto, "name=s"}
+		"rtspsrc", "location=" + url, "name=s"}
+	props := strings.Fields(proto)
+	args = append(args, "protocols="+props[0])
+	args = append(args, props[1:]...)
 	for range branches {
 		args = append(args, "s.", "!", "decodebin", "!", "queue", "!", "fakesink", "silent=false")
 	}
