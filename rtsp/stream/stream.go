@@ -31,8 +31,11 @@ type Stream struct {
 	readers   atomic.Pointer[[]*Reader] // copy on write: fan-out reads it lock-free
 	closed    bool
 
+	gop *gopCache // relayed streams: the latest GOP, under mu
+
 	oversized atomic.Uint64
 	auErrors  atomic.Uint64
+	malformed atomic.Uint64
 	now       func() time.Time
 }
 
@@ -110,6 +113,9 @@ func (s *Stream) WriteAU(trackIndex int, pts time.Duration, au [][]byte, key boo
 // fanout gives p to every reader and drops the stream's own reference.
 func (s *Stream) fanout(p *Packet) {
 	p.refs.Store(1)
+	if s.gop != nil {
+		s.gop.add(p)
+	}
 	for _, r := range *s.readers.Load() {
 		r.push(p)
 	}
@@ -118,7 +124,19 @@ func (s *Stream) fanout(p *Packet) {
 
 // AddReader attaches r: from now on it receives every packet, starting at
 // the next keyframe of each track.
+//
+// A relayed stream first hands it the latest GOP, so it starts at once.
 func (s *Stream) AddReader(r *Reader) error {
+	if s.gop != nil {
+		// Under the write lock: the reader gets the cached GOP and then
+		// every packet after it, none twice and none missing.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed {
+			return ErrClosed
+		}
+		s.gop.replay(r)
+	}
 	s.readersMu.Lock()
 	defer s.readersMu.Unlock()
 	if s.closed {
@@ -154,6 +172,9 @@ func (s *Stream) Readers() int { return len(*s.readers.Load()) }
 func (s *Stream) Close() {
 	s.mu.Lock()
 	s.closed = true
+	if s.gop != nil {
+		s.gop.clear()
+	}
 	s.mu.Unlock()
 	s.readersMu.Lock()
 	s.closed = true
@@ -200,9 +221,10 @@ func (s *Stream) LiveState(trackIndex int) TrackState {
 type Stats struct {
 	Oversized uint64 // payloads a packetizer made too large (dropped)
 	AUErrors  uint64 // access units a packetizer refused
+	Malformed uint64 // relayed RTP/RTCP packets refused as malformed
 }
 
 // Stats returns the stream's counters.
 func (s *Stream) Stats() Stats {
-	return Stats{Oversized: s.oversized.Load(), AUErrors: s.auErrors.Load()}
+	return Stats{Oversized: s.oversized.Load(), AUErrors: s.auErrors.Load(), Malformed: s.malformed.Load()}
 }

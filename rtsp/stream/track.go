@@ -33,6 +33,8 @@ type track struct {
 	packets  uint32
 	octets   uint32
 	nextSR   time.Time
+
+	in ingest // relay state when fed by Stream.WriteRTP
 }
 
 func (t *track) rtpTime(pts time.Duration) uint32 {
@@ -81,14 +83,19 @@ func (t *track) emit(pl []byte, marker bool, tsOffset uint32) {
 // senderReport builds an RTCP SR + SDES(CNAME) compound packet for the
 // track, mapping wall clock now to the RTP clock.
 func (t *track) senderReport(now time.Time) *Packet {
+	return t.senderReportAt(ntpTime(now), t.lastTS+ticks(now.Sub(t.lastWall), t.clock))
+}
+
+// senderReportAt builds the SR + SDES compound packet for NTP time ntp and
+// the RTP time rtpNow it corresponds to.
+func (t *track) senderReportAt(ntp uint64, rtpNow uint32) *Packet {
 	p := t.s.pool.get()
 	b := p.buf[Headroom:]
-	rtpNow := t.lastTS + ticks(now.Sub(t.lastWall), t.clock)
 	b[0] = 0x80
 	b[1] = 200
 	binary.BigEndian.PutUint16(b[2:], 6)
 	binary.BigEndian.PutUint32(b[4:], t.ssrc)
-	binary.BigEndian.PutUint64(b[8:], ntpTime(now))
+	binary.BigEndian.PutUint64(b[8:], ntp)
 	binary.BigEndian.PutUint32(b[16:], rtpNow)
 	binary.BigEndian.PutUint32(b[20:], t.packets)
 	binary.BigEndian.PutUint32(b[24:], t.octets)
