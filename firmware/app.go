@@ -65,6 +65,10 @@ type App struct {
 
 	screensMu sync.Mutex
 	screens   map[string]*screenLive // by lower-cased path; see screen.go
+
+	pubsMu  sync.Mutex
+	pubs    map[string]*publication // by path; see publish.go
+	pubOpts PublishOptions
 }
 
 // New builds the application for cfg; Start makes it listen.
@@ -255,6 +259,7 @@ func (a *App) Addr(scheme string) net.Addr {
 
 // Shutdown ends every session cleanly (RTCP BYE) and stops listening.
 func (a *App) Shutdown(ctx context.Context) error {
+	a.closePublications()
 	err := a.server.Shutdown(ctx)
 	a.pattern.Close()
 	a.closeScreens()
@@ -264,6 +269,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 
 // Close stops now.
 func (a *App) Close() error {
+	a.closePublications()
 	err := a.server.Close()
 	a.pattern.Close()
 	a.closeScreens()

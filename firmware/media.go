@@ -11,6 +11,9 @@ import (
 
 // OpenMedia resolves a request path to media (rtsp.Handler).
 func (a *App) OpenMedia(req *rtsp.Request) (rtsp.Media, error) {
+	if p := a.published(req.Path); p != nil {
+		return &publishedMedia{p: p}, nil
+	}
 	cfg := a.cfg.Load()
 	t := paths.Classify(req.Path)
 	switch t.Kind {

@@ -34,6 +34,7 @@ type Server struct {
 	SessionTimeout time.Duration // DefaultSessionTimeout when 0
 	WriteTimeout   time.Duration // DefaultWriteTimeout when 0
 	IdleTimeout    time.Duration // DefaultIdleTimeout when 0
+	RecordTimeout  time.Duration // publisher silence that ends its session; DefaultRecordTimeout when 0
 	// UDPBasePort is the first of the UDP ports sessions use, eight per
 	// session; 0 picks free ports from the system.
 	UDPBasePort int
@@ -294,7 +295,7 @@ func (s *Server) reap() {
 			var expired []*serverSession
 			s.mu.Lock()
 			for _, ss := range s.sessions {
-				if ss.expired(now) {
+				if ss.expired(now) || ss.stalled(now) {
 					expired = append(expired, ss)
 				}
 			}

@@ -37,6 +37,7 @@ type serverConn struct {
 	mu       sync.Mutex
 	sessions map[*serverSession]struct{} // sessions created on or bound to this connection
 	closed   bool
+	ann      *announcement // an ANNOUNCE awaiting its SETUP (server_record.go)
 }
 
 func newServerConn(s *Server, nc net.Conn) *serverConn {
@@ -148,6 +149,7 @@ func (c *serverConn) teardown() {
 	for _, ss := range sessions {
 		ss.close(false)
 	}
+	c.dropAnnouncement()
 	c.nc.Close()
 }
 
@@ -221,7 +223,7 @@ func (c *serverConn) stamp(res *message.Response) {
 }
 
 // Public is the list of methods the server answers.
-const publicMethods = "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER"
+const publicMethods = "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER"
 
 // handle answers one request; false closes the connection.
 func (c *serverConn) handle(req *message.Request) bool {
@@ -295,9 +297,10 @@ func (c *serverConn) handle(req *message.Request) bool {
 		} else if ss != nil {
 			res.Header.Set("Session", ss.header())
 		}
-	case "ANNOUNCE", "RECORD":
-		res.StatusCode = 405
-		res.Header.Set("Allow", publicMethods)
+	case "ANNOUNCE":
+		c.announce(req, res, user)
+	case "RECORD":
+		c.record(req, res, ss)
 	default:
 		res.StatusCode = 501
 	}
@@ -333,7 +336,7 @@ func (c *serverConn) authorize(req *message.Request, res *message.Response) (str
 		if sh, err := headers.ParseSession(sv); err == nil {
 			if ss := c.s.session(sh.ID); ss != nil && ss.user != "" {
 				switch req.Method {
-				case "GET_PARAMETER", "SET_PARAMETER", "TEARDOWN", "PLAY", "PAUSE":
+				case "GET_PARAMETER", "SET_PARAMETER", "TEARDOWN", "PLAY", "PAUSE", "RECORD":
 					return ss.user, true
 				}
 			}
@@ -407,6 +410,10 @@ func (c *serverConn) setup(req *message.Request, res *message.Response, user str
 	trs, err := headers.ParseTransports(req.Header.Get("Transport"))
 	if err != nil || len(trs) == 0 {
 		res.StatusCode, res.Reason = 461, "bad or missing Transport"
+		return
+	}
+	if c.recordSetup(trs) {
+		c.setupRecord(req, res, t, trs, ss)
 		return
 	}
 	created := false

@@ -41,6 +41,7 @@ type serverSession struct {
 	remote string
 	home   *serverConn // connection that created it
 	media  Media
+	rec    *recording // publishing sessions only (server_record.go)
 
 	lastSeen atomic.Int64 // unix nanos of the last sign of life
 
@@ -306,7 +307,9 @@ func (ss *serverSession) receiveInterleaved(ch uint8, b []byte) bool {
 		return false
 	}
 	ss.touch()
-	if int(ch) == st.rtcpChannel {
+	if ss.rec != nil {
+		ss.rec.interleaved(st, ch, b)
+	} else if int(ch) == st.rtcpChannel {
 		ss.rrs.Add(1)
 	}
 	return true
@@ -417,6 +420,9 @@ func (ss *serverSession) close(bye bool) {
 	}
 	if bye && state != stateInit {
 		ss.sendBye()
+	}
+	if ss.rec != nil {
+		ss.rec.close()
 	}
 	ss.media.Close()
 	for _, st := range ss.tracks {

@@ -15,8 +15,11 @@ var ErrMalformedRTP = errors.New("stream: malformed RTP packet")
 // ErrTooLarge is returned for a relayed packet larger than a Packet holds.
 var ErrTooLarge = errors.New("stream: RTP packet too large")
 
-// MaxRelayedPacket is the largest RTP packet WriteRTP relays.
-const MaxRelayedPacket = payload.MaxPacketSize + 64
+// MaxRelayedPacket is the largest RTP packet WriteRTP relays, and the size
+// of every Packet's buffer: publishers size their packets for a 1500-byte
+// MTU (ffmpeg sends up to 1472 bytes, GStreamer 1400), and the server's
+// own packets need MaxPacketSize plus room for SRTP.
+const MaxRelayedPacket = 1600
 
 // ingest is the relay state of one track: how the publisher's SSRC,
 // sequence numbers and timestamps map onto the stream's own, so that a

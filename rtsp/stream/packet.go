@@ -3,8 +3,6 @@ package stream
 import (
 	"sync"
 	"sync/atomic"
-
-	"rtspcam/rtsp/payload"
 )
 
 // Headroom is the space kept in front of every packet so a transport can
@@ -16,7 +14,7 @@ const Headroom = 4
 // every reader gets the same *Packet; each reader calls Release when its
 // transport is done with it, and the last Release returns it to the pool.
 type Packet struct {
-	buf   [Headroom + payload.MaxPacketSize + 64]byte
+	buf   [Headroom + MaxRelayedPacket]byte
 	n     int
 	Track int  // index of the stream's track
 	RTCP  bool // an RTCP compound packet (sender report) rather than RTP
