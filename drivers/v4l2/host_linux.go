@@ -124,6 +124,10 @@ type hostCapture struct {
 	held    int // index of the buffer the reader holds, or -1
 	started bool
 	pfd     [1]unix.PollFd
+	// The ioctl arguments live here, not on the stack: a pointer handed
+	// to ioctl escapes, and a per-frame local would be a per-frame
+	// allocation.
+	qb, dqb C.struct_v4l2_buffer
 }
 
 func ioctl(fd uintptr, req uintptr, arg unsafe.Pointer) error {
@@ -193,9 +197,9 @@ func (c *hostCapture) start(f Format) error {
 }
 
 func (c *hostCapture) qbuf(i int) error {
-	var b C.struct_v4l2_buffer
-	b.index, b._type, b.memory = C.__u32(i), C.V4L2_BUF_TYPE_VIDEO_CAPTURE, C.V4L2_MEMORY_MMAP
-	if err := ioctl(c.fd, C.VIDIOC_QBUF, unsafe.Pointer(&b)); err != nil {
+	c.qb = C.struct_v4l2_buffer{}
+	c.qb.index, c.qb._type, c.qb.memory = C.__u32(i), C.V4L2_BUF_TYPE_VIDEO_CAPTURE, C.V4L2_MEMORY_MMAP
+	if err := ioctl(c.fd, C.VIDIOC_QBUF, unsafe.Pointer(&c.qb)); err != nil {
 		return c.wrap("QBUF", err)
 	}
 	return nil
@@ -237,9 +241,9 @@ func (c *hostCapture) Next(ctx context.Context) (Frame, error) {
 		if err != nil {
 			return Frame{}, c.wrap("poll", err)
 		}
-		var b C.struct_v4l2_buffer
-		b._type, b.memory = C.V4L2_BUF_TYPE_VIDEO_CAPTURE, C.V4L2_MEMORY_MMAP
-		if err := ioctl(c.fd, C.VIDIOC_DQBUF, unsafe.Pointer(&b)); err != nil {
+		c.dqb = C.struct_v4l2_buffer{}
+		c.dqb._type, c.dqb.memory = C.V4L2_BUF_TYPE_VIDEO_CAPTURE, C.V4L2_MEMORY_MMAP
+		if err := ioctl(c.fd, C.VIDIOC_DQBUF, unsafe.Pointer(&c.dqb)); err != nil {
 			if err == unix.EAGAIN {
 				if c.pfd[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
 					return Frame{}, c.wrap("poll", unix.ENODEV)
@@ -248,6 +252,7 @@ func (c *hostCapture) Next(ctx context.Context) (Frame, error) {
 			}
 			return Frame{}, c.wrap("DQBUF", err)
 		}
+		b := &c.dqb
 		i := int(b.index)
 		if b.flags&C.V4L2_BUF_FLAG_ERROR != 0 || int(b.bytesused) > len(c.bufs[i]) {
 			// A damaged frame: give the buffer back, wait for the next.

@@ -12,4 +12,3 @@ func TestFWHTKeyFlag(t *testing.T) {
 		t.Fatal("P-frame or short header taken for a keyframe")
 	}
 }
-
