@@ -1,0 +1,266 @@
+// Package camera is the live source of a V4L2 camera: it captures in the
+// format negotiated for the output and sends native H.264 or MJPEG as the
+// camera codes it, or raw frames through an encoder (a V4L2 mem2mem H.264
+// encoder when the output wants H.264 and the board has one, else the
+// pure-Go MJPEG encoder). The kernel's capture timestamps give the
+// presentation times.
+package camera
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"time"
+
+	"rtspcam/drivers/v4l2"
+	"rtspcam/hwenc/m2m"
+	"rtspcam/hwenc/soft"
+	"rtspcam/rtsp/payload"
+	"rtspcam/rtsp/payload/h264"
+	"rtspcam/rtsp/payload/mjpeg"
+)
+
+// Writer receives the access units; *stream.Stream is one. The au slices
+// are valid only during the call.
+type Writer interface {
+	WriteAU(track int, pts time.Duration, au [][]byte, key bool) error
+}
+
+// Encoder turns raw frames into coded frames; *m2m.Encoder is one.
+type Encoder interface {
+	Encode(src []byte, ts time.Duration, dst []byte) (m2m.Packet, error)
+	ForceKeyFrame()
+	Close() error
+}
+
+// EncoderFactory opens an H.264 encoder for raw frames of format f, or
+// returns an error when there is none that fits.
+type EncoderFactory func(f v4l2.Format) (Encoder, error)
+
+// Mode is how frames reach the stream.
+type Mode int
+
+const (
+	PassH264    Mode = iota // the camera's own H.264
+	PassMJPEG               // the camera's own JPEG frames
+	EncodeH264              // raw frames through the H.264 encoder
+	EncodeMJPEG             // raw frames through the pure-Go MJPEG encoder
+)
+
+func (m Mode) String() string {
+	return [...]string{"H.264 from the camera", "MJPEG from the camera", "H.264 by the hardware encoder", "MJPEG by the pure-Go encoder"}[m]
+}
+
+// Options tune a Source.
+type Options struct {
+	Request v4l2.Request
+	Quality int            // JPEG quality for the pure-Go encoder (0: 75)
+	H264    EncoderFactory // nil: no H.264 encoder on this board
+}
+
+// Source captures one camera. Run may be called again after it returns,
+// but not concurrently.
+type Source struct {
+	sys     v4l2.System
+	dev     v4l2.DeviceInfo
+	opts    Options
+	format  v4l2.Format
+	mode    Mode
+	formats []payload.Format
+	note    string
+
+	keyReq chan struct{}
+}
+
+// New negotiates the capture format of dev for o.Request and picks the
+// path to the stream. Note says when the output got less than it asked
+// (an H.264 request served as MJPEG).
+func New(sys v4l2.System, dev v4l2.DeviceInfo, o Options) (*Source, error) {
+	f, err := v4l2.Negotiate(dev.Formats, o.Request)
+	if err != nil {
+		return nil, fmt.Errorf("camera: %s: %w", dev.Name, err)
+	}
+	s := &Source{sys: sys, dev: dev, opts: o, format: f, keyReq: make(chan struct{}, 1)}
+	switch {
+	case f.Pixel == v4l2.PixH264:
+		s.mode = PassH264
+	case f.Pixel == v4l2.PixMJPEG || f.Pixel == v4l2.PixJPEG:
+		s.mode = PassMJPEG
+	case o.Request.Codec == v4l2.CodecH264 && o.H264 != nil:
+		s.mode = EncodeH264
+	default:
+		s.mode = EncodeMJPEG
+		if o.Request.Codec == v4l2.CodecH264 {
+			s.note = "no H.264 encoder on this board: sending MJPEG"
+		}
+	}
+	if o.Request.Codec == v4l2.CodecH264 && s.mode == PassMJPEG {
+		s.note = "the camera offers no H.264 nor raw format: sending its MJPEG"
+	}
+	if s.mode == PassH264 || s.mode == EncodeH264 {
+		s.formats = []payload.Format{&h264.Format{}}
+	} else {
+		s.formats = []payload.Format{&mjpeg.Format{}}
+	}
+	return s, nil
+}
+
+// Formats is one video track.
+func (s *Source) Formats() []payload.Format { return s.formats }
+
+// Format is the negotiated capture format (before the driver adjusts it).
+func (s *Source) Format() v4l2.Format { return s.format }
+
+// Mode says how frames reach the stream.
+func (s *Source) Mode() Mode { return s.mode }
+
+// Note is a remark for the log, or "".
+func (s *Source) Note() string { return s.note }
+
+// Device is the camera.
+func (s *Source) Device() v4l2.DeviceInfo { return s.dev }
+
+// RequestKeyFrame asks the encoder for a keyframe soon (a reader joined
+// and waits for one). Native H.264 cameras keep their own GOP.
+func (s *Source) RequestKeyFrame() {
+	select {
+	case s.keyReq <- struct{}{}:
+	default:
+	}
+}
+
+// pipeline is one run's state: buffers sized at start and reused.
+type pipeline struct {
+	s     *Source
+	w     Writer
+	f     v4l2.Format
+	enc   Encoder
+	jpeg  *soft.MJPEGEncoder
+	pic   *image.YCbCr // full capture size
+	crop  *image.YCbCr // whole 8x8 blocks of pic (RFC 2435)
+	out   []byte
+	nalus [][]byte
+	au    [1][]byte
+	t0    time.Duration
+	first bool
+}
+
+// Run captures and sends frames until ctx ends (it returns ctx.Err()), the
+// device goes away (an error wrapping v4l2.ErrGone) or capture or w fails.
+func (s *Source) Run(ctx context.Context, w Writer) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c, err := s.sys.Open(s.dev, s.format)
+	if err != nil {
+		return fmt.Errorf("camera: %s: %w", s.dev.Name, err)
+	}
+	defer c.Close()
+	p, err := s.newPipeline(c.Format(), w)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	for {
+		fr, err := c.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("camera: %s: %w", s.dev.Name, err)
+		}
+		if err := p.frame(fr); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Source) newPipeline(f v4l2.Format, w Writer) (*pipeline, error) {
+	p := &pipeline{s: s, w: w, f: f, first: true, nalus: make([][]byte, 0, maxNALUs)}
+	switch s.mode {
+	case EncodeH264:
+		enc, err := s.opts.H264(f)
+		if err != nil {
+			return nil, fmt.Errorf("camera: %s: H.264 encoder: %w", s.dev.Name, err)
+		}
+		p.enc = enc
+		p.out = make([]byte, 0, f.Width*f.Height/2)
+	case EncodeMJPEG:
+		cw, ch := f.Width&^7, f.Height&^7
+		if cw == 0 || ch == 0 || f.Width%2 != 0 || f.Height%2 != 0 {
+			return nil, fmt.Errorf("camera: %s: size %dx%d cannot be sent as MJPEG", s.dev.Name, f.Width, f.Height)
+		}
+		enc, err := soft.NewMJPEGEncoder(cw, ch, s.opts.Quality)
+		if err != nil {
+			return nil, fmt.Errorf("camera: %s: %w", s.dev.Name, err)
+		}
+		p.jpeg = enc
+		p.pic = image.NewYCbCr(image.Rect(0, 0, f.Width, f.Height), image.YCbCrSubsampleRatio420)
+		p.crop = p.pic.SubImage(image.Rect(0, 0, cw, ch)).(*image.YCbCr)
+		p.out = make([]byte, 0, cw*ch/4)
+	}
+	return p, nil
+}
+
+func (p *pipeline) close() {
+	if p.enc != nil {
+		p.enc.Close()
+	}
+}
+
+// frame sends one captured frame. It allocates nothing in steady state.
+func (p *pipeline) frame(fr v4l2.Frame) error {
+	if p.first {
+		p.t0, p.first = fr.Time, false
+	}
+	pts := fr.Time - p.t0
+	if pts < 0 { // a driver that restarted its clock: start over
+		p.t0, pts = fr.Time, 0
+	}
+	var err error
+	switch p.s.mode {
+	case PassMJPEG:
+		p.au[0] = fr.Data
+		err = p.w.WriteAU(0, pts, p.au[:], true)
+	case PassH264:
+		p.nalus = splitAnnexB(p.nalus[:0], fr.Data)
+		if len(p.nalus) == 0 {
+			return nil
+		}
+		err = p.w.WriteAU(0, pts, p.nalus, fr.Key || hasIDR(p.nalus))
+	case EncodeMJPEG:
+		if cerr := v4l2.ToYCbCr(p.pic, p.f, fr.Data); cerr != nil {
+			if errors.Is(cerr, v4l2.ErrShortFrame) {
+				return nil // a damaged frame: skip it
+			}
+			return fmt.Errorf("camera: %s: %w", p.s.dev.Name, cerr)
+		}
+		if p.out, err = p.jpeg.Encode(p.out[:0], p.crop); err != nil {
+			return fmt.Errorf("camera: %s: %w", p.s.dev.Name, err)
+		}
+		p.au[0] = p.out
+		err = p.w.WriteAU(0, pts, p.au[:], true)
+	case EncodeH264:
+		select {
+		case <-p.s.keyReq:
+			p.enc.ForceKeyFrame()
+		default:
+		}
+		pk, eerr := p.enc.Encode(fr.Data, pts, p.out[:0])
+		if eerr != nil {
+			return fmt.Errorf("camera: %s: encode: %w", p.s.dev.Name, eerr)
+		}
+		p.out = pk.Data
+		p.nalus = splitAnnexB(p.nalus[:0], pk.Data)
+		if len(p.nalus) == 0 {
+			return nil
+		}
+		err = p.w.WriteAU(0, pk.Time, p.nalus, pk.Key || hasIDR(p.nalus))
+	}
+	p.au[0] = nil
+	if err != nil {
+		return fmt.Errorf("camera: %s: write: %w", p.s.dev.Name, err)
+	}
+	return nil
+}
