@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"rtspcam/drivers/v4l2"
 	"rtspcam/firmware/config"
 	"rtspcam/firmware/source"
 	"rtspcam/firmware/source/testpattern"
@@ -69,6 +70,10 @@ type App struct {
 	pubsMu  sync.Mutex
 	pubs    map[string]*publication // by path; see publish.go
 	pubOpts PublishOptions
+
+	cams      v4l2.System // the V4L2 devices; a fake in tests
+	camerasMu sync.Mutex
+	cameras   map[string]*cameraLive // by device and request; see camera.go
 }
 
 // New builds the application for cfg; Start makes it listen.
@@ -84,6 +89,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		log:       log,
 		validator: auth.NewValidator("rtspcam", nil, 5*time.Minute),
 		pattern:   source.NewLive("testpattern", patternRunner{tp}, log),
+		cams:      v4l2.Host{},
 	}
 	a.server = &rtsp.Server{
 		Handler:        a,
@@ -263,6 +269,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	err := a.server.Shutdown(ctx)
 	a.pattern.Close()
 	a.closeScreens()
+	a.closeCameras()
 	a.serving.Wait()
 	return err
 }
@@ -273,6 +280,7 @@ func (a *App) Close() error {
 	err := a.server.Close()
 	a.pattern.Close()
 	a.closeScreens()
+	a.closeCameras()
 	a.serving.Wait()
 	return err
 }

@@ -37,6 +37,13 @@ func TestListWindowsAndScreens(t *testing.T) {
 		t.Fatalf("-l device: %v\n%s", err, out)
 	}
 
+	// This host has no camera: -l videodevice says so (the QEMU tests in
+	// test/ list vivid's).
+	out, err = exec.Command(bin, "-l", "videodevice").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "no videodevice sources") {
+		t.Fatalf("-l videodevice: %v\n%s", err, out)
+	}
+
 	// Without a display, -l window says so instead of listing.
 	cmd = exec.Command(bin, "-l", "window")
 	cmd.Env = append(os.Environ(), "DISPLAY=:4999")

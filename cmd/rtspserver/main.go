@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"rtspcam/drivers/v4l2"
 	"rtspcam/drivers/x11"
 	"rtspcam/firmware"
 	"rtspcam/firmware/config"
@@ -118,11 +120,15 @@ func slogLevel(l int) slog.Level {
 
 func listDevices(kind string) int {
 	switch kind {
-	case "videodevice", "audiodevice":
+	case "videodevice":
+		return listCameras(v4l2.Host{})
+	case "audiodevice":
 		fmt.Printf("no %s sources are supported by this build yet\n", kind)
 		return 0
 	case "device":
-		fmt.Println("no videodevice sources are supported by this build yet")
+		if rc := listCameras(v4l2.Host{}); rc != 0 {
+			return rc
+		}
 		fmt.Println("no audiodevice sources are supported by this build yet")
 		return listScreens()
 	case "window":
@@ -130,6 +136,32 @@ func listDevices(kind string) int {
 	}
 	fmt.Fprintf(os.Stderr, "rtspserver: -l takes device, videodevice, audiodevice or window, not %q\n", kind)
 	return 2
+}
+
+// listCameras prints the V4L2 capture devices as rtsp paths, with the
+// formats and sizes each offers.
+func listCameras(sys v4l2.System) int {
+	devs, err := sys.Devices()
+	if err != nil {
+		fmt.Printf("no videodevice sources: %v\n", err)
+		return 0
+	}
+	if len(devs) == 0 {
+		fmt.Println("no videodevice sources: no V4L2 capture devices")
+		return 0
+	}
+	fmt.Println("video devices (play videodeviceN or videodevice=Name; videodevice is device 0):")
+	for _, d := range devs {
+		fmt.Printf("%d: videodevice%d %s (%s, %s)\n", d.Index, d.Index, d.Name, d.Path, d.Driver)
+		for _, f := range d.Formats {
+			sizes := make([]string, len(f.Sizes))
+			for i, s := range f.Sizes {
+				sizes[i] = fmt.Sprintf("%dx%d", s.Width, s.Height)
+			}
+			fmt.Printf("   %s (%s): %s\n", f.Pixel, f.Description, strings.Join(sizes, " "))
+		}
+	}
+	return 0
 }
 
 // listScreens prints the X11 monitors as rtsp paths: screenliveN.

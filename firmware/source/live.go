@@ -25,6 +25,12 @@ type Runner interface {
 	Run(ctx context.Context, w Writer) error
 }
 
+// KeyFrameRequester is a Runner whose encoder can make a keyframe on
+// demand, for a reader that joins a running stream.
+type KeyFrameRequester interface {
+	RequestKeyFrame()
+}
+
 // DefaultLinger is how long a live source keeps running after its last
 // reader left, so a client that reconnects at once finds it warm.
 const DefaultLinger = 3 * time.Second
@@ -90,7 +96,13 @@ func (l *Live) attach(r *stream.Reader) ([]stream.TrackState, int, error) {
 		l.stop.Stop()
 		l.stop = nil
 	}
-	if l.cancel == nil {
+	if l.cancel != nil {
+		// A reader joining a running encoder waits for the next
+		// keyframe: ask for one now where the source can make it.
+		if k, ok := l.Runner.(KeyFrameRequester); ok {
+			k.RequestKeyFrame()
+		}
+	} else {
 		ctx, cancel := context.WithCancel(context.Background())
 		l.cancel = cancel
 		l.done = make(chan struct{})

@@ -25,3 +25,9 @@ func (*Encoder) Encode(src []byte, ts time.Duration, dst []byte) (Packet, error)
 
 // Close does nothing.
 func (*Encoder) Close() error { return nil }
+
+// InputFormat is zero in this build.
+func (*Encoder) InputFormat() (stride, size int) { return 0, 0 }
+
+// Device is zero in this build.
+func (*Encoder) Device() Device { return Device{} }

@@ -1,0 +1,132 @@
+package firmware
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"rtspcam/drivers/v4l2"
+	"rtspcam/drivers/v4l2/v4l2test"
+	"rtspcam/firmware/config"
+)
+
+func TestCameraRequestFromOutputAndURL(t *testing.T) {
+	cfg := config.Default()
+	cfg.Outputs = []config.Output{
+		{URL: "videodevice", Video: config.Video{Codec: config.VideoH264, Width: 1280, Height: 720, FrameRate: 25}},
+		{Video: config.Video{Codec: config.VideoJPEG, Width: 320, Height: 240}},
+	}
+	for _, c := range []struct {
+		path  string
+		query string
+		want  v4l2.Request
+	}{
+		{"videodevice1", "", v4l2.Request{Codec: v4l2.CodecH264, Width: 1280, Height: 720, FPS: 25}},
+		{"videodevice=USB%20Cam", "width=640&height=480&framerate=15&codec=mjpeg", v4l2.Request{Codec: v4l2.CodecMJPEG, Width: 640, Height: 480, FPS: 15}},
+		{"test.mp4", "", v4l2.Request{Codec: v4l2.CodecMJPEG, Width: 320, Height: 240}},
+		{"videodevice", "w=0&fps=-3&vc=h265", v4l2.Request{Width: 1280, Height: 720, FPS: 25}},
+	} {
+		q, _ := url.ParseQuery(c.query)
+		if got := cameraRequest(cfg, c.path, q); got != c.want {
+			t.Errorf("%s?%s: %+v, want %+v", c.path, c.query, got, c.want)
+		}
+	}
+}
+
+// TestVideoDeviceServesAndSurvivesUnplug plays fake cameras through the
+// whole server with ffprobe and ffmpeg: the negotiated size, 404 with a
+// log naming the devices for a missing one, RTCP BYE when the camera is
+// unplugged and service again once it is back.
+func TestVideoDeviceServesAndSurvivesUnplug(t *testing.T) {
+	t.Parallel()
+	for _, tool := range []string{"ffmpeg", "ffprobe"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is required: %v", tool, err)
+		}
+	}
+	cam := v4l2test.Camera("USB Cam", v4l2.PixYUYV)
+	sys := v4l2test.New(v4l2test.Camera("Integrated Camera", v4l2.PixNV12), cam)
+	cfg := config.Default()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RTSPPort = l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cfg.MediaDir = t.TempDir()
+	cfg.Outputs = []config.Output{{URL: "videodevice", Video: config.Video{Width: 320, Height: 240, FrameRate: 25}}}
+	logs := &lockedBuffer{}
+	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.cams = sys
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		app.Close()
+		if _, open := sys.Opens(); open != 0 {
+			t.Errorf("%d captures left open", open)
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	base := fmt.Sprintf("rtsp://127.0.0.1:%d/", cfg.RTSPPort)
+	for _, c := range []struct{ path, want string }{
+		{"videodevice", "mjpeg,320,240"},
+		{"videodevice1?width=640&height=480", "mjpeg,640,480"},
+		// config.MatchOutput does not count videodevice=Name as videodevice:
+		// no node applies, the camera's largest size up to 1080p is used.
+		{"videodevice=usb%20cam", "mjpeg,640,480"},
+		{"videodevice=usb%20cam?w=320&h=240", "mjpeg,320,240"},
+	} {
+		got, err := screenProbe(t, base+c.path)
+		if err != nil || got != c.want {
+			t.Errorf("%s: ffprobe says %q (%v), want %q", c.path, got, err, c.want)
+		}
+	}
+	for _, missing := range []string{"videodevice7", "videodevice=Logitech"} {
+		if got, err := screenProbe(t, base+missing); err == nil || !strings.Contains(got, "404") {
+			t.Errorf("%s: ffprobe says %q (%v), want 404", missing, got, err)
+		}
+	}
+	if !strings.Contains(logs.String(), `videodevice1 \"USB Cam\"`) {
+		t.Errorf("the 404 log does not name the devices:\n%s", logs.String())
+	}
+
+	// Unplugging ends the session (RTCP BYE): ffmpeg exits.
+	cmd := exec.Command("ffmpeg", "-v", "error", "-rtsp_transport", "tcp", "-i", base+"videodevice=usb%20cam", "-f", "null", "-")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	time.Sleep(1500 * time.Millisecond)
+	select {
+	case err := <-exited:
+		t.Fatalf("ffmpeg ended before the unplug: %v", err)
+	default:
+	}
+	sys.Unplug("USB Cam")
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-exited
+		t.Fatal("ffmpeg still reading 10 s after the unplug")
+	}
+	if got, err := screenProbe(t, base+"videodevice=usb%20cam"); err == nil || !strings.Contains(got, "404") {
+		t.Errorf("unplugged: ffprobe says %q (%v), want 404", got, err)
+	}
+	sys.Plug(cam)
+	if got, err := screenProbe(t, base+"videodevice=usb%20cam"); err != nil || got != "mjpeg,640,480" {
+		t.Errorf("replugged: ffprobe says %q (%v)", got, err)
+	}
+}
