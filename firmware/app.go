@@ -130,8 +130,11 @@ func (a *App) apply(cfg *config.Config) {
 // ports change only with a restart.
 func (a *App) Reload(cfg *config.Config) {
 	old := a.cfg.Load()
-	if old.RTSPPort != cfg.RTSPPort || old.ServerIP != cfg.ServerIP || old.IPv6 != cfg.IPv6 {
-		a.log.Warn("listening address changes take effect after a restart")
+	if old.RTSPPort != cfg.RTSPPort || old.ServerIP != cfg.ServerIP || old.IPv6 != cfg.IPv6 ||
+		old.RTSPS != cfg.RTSPS || old.RTSPOverHTTP != cfg.RTSPOverHTTP || old.HTTPPort != cfg.HTTPPort ||
+		old.RTSPOverHTTPS != cfg.RTSPOverHTTPS || old.HTTPSPort != cfg.HTTPSPort ||
+		old.HTTPSCert != cfg.HTTPSCert || old.HTTPSKey != cfg.HTTPSKey {
+		a.log.Warn("listener and certificate changes take effect after a restart")
 	}
 	a.apply(cfg)
 	a.log.Info("configuration reloaded", "file", cfg.Path, "users", len(cfg.Users), "need_auth", cfg.NeedAuth)

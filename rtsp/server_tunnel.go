@@ -16,6 +16,10 @@ const DefaultTunnelTimeout = 5 * time.Second
 // maxCookieLen bounds x-sessioncookie; clients use 22 to 32 characters.
 const maxCookieLen = 128
 
+// maxPendingTunnels bounds the halves waiting for their other half, so a
+// flood of lone GETs cannot hold a goroutine and a socket each for long.
+const maxPendingTunnels = 256
+
 // tunnelHalf is the first half of a tunnel to arrive, waiting for the
 // other under its cookie.
 type tunnelHalf struct {
@@ -123,6 +127,10 @@ func (s *Server) serveTunnelHalf(w http.ResponseWriter, r *http.Request, isGet b
 	s.mu.Lock()
 	h = s.tunnels[cookie]
 	switch {
+	case h == nil && len(s.tunnels) >= maxPendingTunnels:
+		s.mu.Unlock()
+		s.refuseTunnel(nc, r, kind, fmt.Sprintf("%d tunnels already wait for their other half", maxPendingTunnels))
+		return
 	case h == nil:
 		h = &tunnelHalf{cookie: cookie, remoteIP: ip, isGet: isGet, conn: nc, paired: make(chan struct{})}
 		if !isGet {
