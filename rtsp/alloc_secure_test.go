@@ -90,7 +90,7 @@ func serverStream(tb testing.TB, kind string) net.Conn {
 		get, getClient := tcpPair(tb, l)
 		post, _ := tcpPair(tb, l)
 		drain(getClient)
-		return newTunnelConn(get, post, newBase64Stream(post))
+		return newTunnelConn(get, tunnelPost{conn: post, r: post}, time.Second)
 	case "websocket":
 		conns := make(chan net.Conn, 1)
 		hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

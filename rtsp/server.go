@@ -46,16 +46,17 @@ type Server struct {
 
 	auth atomic.Pointer[auth.Validator]
 
-	mu        sync.Mutex
-	listeners map[net.Listener]struct{}
-	conns     map[*serverConn]struct{}
-	sessions  map[string]*serverSession
-	raw       map[net.Conn]struct{} // accepted, not yet an RTSP connection
-	tunnels   map[string]*tunnelHalf
-	closed    bool
-	reaper    sync.Once
-	done      chan struct{}
-	wg        sync.WaitGroup // connections and the reaper
+	mu          sync.Mutex
+	listeners   map[net.Listener]struct{}
+	conns       map[*serverConn]struct{}
+	sessions    map[string]*serverSession
+	raw         map[net.Conn]struct{}  // accepted, not yet an RTSP connection
+	tunnels     map[string]*tunnelHalf // halves waiting for their pair
+	liveTunnels map[string]*tunnelConn // paired, by cookie
+	closed      bool
+	reaper      sync.Once
+	done        chan struct{}
+	wg          sync.WaitGroup // connections and the reaper
 
 	ports udpPorts
 
@@ -82,6 +83,7 @@ func (s *Server) init() {
 		s.sessions = map[string]*serverSession{}
 		s.raw = map[net.Conn]struct{}{}
 		s.tunnels = map[string]*tunnelHalf{}
+		s.liveTunnels = map[string]*tunnelConn{}
 		s.done = make(chan struct{})
 		s.ports.base = s.UDPBasePort
 	}

@@ -49,7 +49,16 @@ func newServerConn(s *Server, nc net.Conn) *serverConn {
 		sessions: map[*serverSession]struct{}{},
 	}
 	c.out, c.batch = mediaWriter(nc)
+	if k, ok := nc.(interface{ setKeepOpen(func() bool) }); ok {
+		k.setKeepOpen(c.hasSessions)
+	}
 	return c
+}
+
+func (c *serverConn) hasSessions() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.sessions) > 0
 }
 
 // writeBuffersLocked sends a batch of interleaved frames; the caller holds

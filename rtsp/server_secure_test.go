@@ -420,3 +420,35 @@ func TestSecureNoLeaks(t *testing.T) {
 		t.Errorf("%d descriptors after the clients left, %d before", fd, fd0)
 	}
 }
+
+// TestTunnelNextPost: a QuickTime client closes its POST after a request
+// and goes on with a new POST under the same cookie; the session and the
+// GET carry on.
+func TestTunnelNextPost(t *testing.T) {
+	ts := newTestServer(t, false, nil)
+	cookie := newCookie()
+	get, br := openTunnelGet(t, dialTCP, ts.addr, cookie)
+	tc := &tunnelClient{get: get, post: openTunnelPost(t, dialTCP, ts.addr, cookie), br: br}
+	c := clientOn(t, tc)
+	res := c.do("SETUP", ts.url("live/trackID=0"), hdr("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1"))
+	expectStatus(t, "SETUP", res, 200)
+	id := sessionID(t, res)
+	tc.post.Close()
+	time.Sleep(100 * time.Millisecond)
+	tc.post = openTunnelPost(t, dialTCP, ts.addr, cookie)
+	expectStatus(t, "PLAY on the second POST", c.do("PLAY", ts.url("live"), hdr("Session", id)), 200)
+	rtpFrames(t, c, 0, 10)
+
+	// A GET for the open tunnel's cookie is refused.
+	nc := dialTCP(t, ts.addr)
+	defer nc.Close()
+	fmt.Fprintf(nc, "GET /live HTTP/1.0\r\nx-sessioncookie: %s\r\n\r\n", cookie)
+	hres, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hres.StatusCode != 400 {
+		t.Fatalf("a GET for an open tunnel: %s", hres.Status)
+	}
+	expectStatus(t, "TEARDOWN", c.do("TEARDOWN", ts.url("live"), hdr("Session", id)), 200)
+}

@@ -104,7 +104,28 @@ func (s *Server) serveTunnelHalf(w http.ResponseWriter, r *http.Request, isGet b
 		nc.Close()
 		return
 	}
+	ip := remoteIP(nc.RemoteAddr())
 	s.mu.Lock()
+	if live := s.liveTunnels[cookie]; live != nil {
+		// A tunnel already runs under this cookie: a QuickTime client
+		// goes on with a new POST; anything else is refused.
+		handed := false
+		if !isGet && live.remoteIP == ip {
+			select {
+			case live.next <- tunnelPost{conn: nc, r: brw.Reader}:
+				handed = true
+			default:
+			}
+		}
+		s.mu.Unlock()
+		if handed {
+			s.untrackRaw(nc)
+			s.log().Debug("RTSP over HTTP: next POST of a tunnel", "remote", r.RemoteAddr)
+			return
+		}
+		s.refuseTunnel(nc, r, kind, "a tunnel with this cookie is open")
+		return
+	}
 	h := s.tunnels[cookie]
 	inUse := h != nil && h.isGet == isGet
 	s.mu.Unlock()
@@ -122,8 +143,6 @@ func (s *Server) serveTunnelHalf(w http.ResponseWriter, r *http.Request, isGet b
 			return
 		}
 	}
-	ip := remoteIP(nc.RemoteAddr())
-
 	s.mu.Lock()
 	h = s.tunnels[cookie]
 	switch {
@@ -193,8 +212,19 @@ func (s *Server) serveTunnelHalf(w http.ResponseWriter, r *http.Request, isGet b
 	}
 	s.untrackRaw(nc)
 	s.untrackRaw(other)
+	tc := newTunnelConn(get, tunnelPost{conn: post, r: h.otherBuf}, s.tunnelTimeout())
+	tc.onClose = func() {
+		s.mu.Lock()
+		if s.liveTunnels[cookie] == tc {
+			delete(s.liveTunnels, cookie)
+		}
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	s.liveTunnels[cookie] = tc
+	s.mu.Unlock()
 	s.log().Debug("RTSP over HTTP tunnel paired", "remote", r.RemoteAddr)
-	s.runConn(newTunnelConn(get, post, newBase64Stream(h.otherBuf)))
+	s.runConn(tc)
 }
 
 // refuseTunnel answers a tunnel half that cannot be paired and closes it.
