@@ -20,6 +20,7 @@ import (
 	"rtspcam/firmware/config"
 	"rtspcam/firmware/source"
 	"rtspcam/firmware/source/testpattern"
+	"rtspcam/hwenc"
 	"rtspcam/rtsp"
 	"rtspcam/rtsp/auth"
 	"rtspcam/rtsp/payload"
@@ -36,7 +37,7 @@ const FallbackRTSPPort = 8554
 // accepted and logged once as not yet supported.
 var supported = map[string]bool{
 	config.FeatureAuth: true, config.FeatureIPv6: true, config.FeatureUDPBasePort: true,
-	config.FeatureRTSPS: true, config.FeatureRTSPOverHTTP: true, config.FeatureRTSPOverHTTPS: true,
+	config.FeatureRTSPS: true, config.FeatureOutput: true, config.FeatureRTSPOverHTTP: true, config.FeatureRTSPOverHTTPS: true,
 }
 
 // Ports tried when binding a configured privileged port is refused.
@@ -74,6 +75,9 @@ type App struct {
 	cams      v4l2.System // the V4L2 devices; a fake in tests
 	camerasMu sync.Mutex
 	cameras   map[string]*cameraLive // by device and request; see camera.go
+	encoders  *hwenc.Selector        // see output_sources.go
+	transMu   sync.Mutex
+	trans     map[string]*transcodedLive // by transcodeKey
 }
 
 // New builds the application for cfg; Start makes it listen.
@@ -90,6 +94,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		validator: auth.NewValidator("rtspcam", nil, 5*time.Minute),
 		pattern:   source.NewLive("testpattern", patternRunner{tp}, log),
 		cams:      v4l2.Host{},
+		encoders:  newEncoderSelector(log),
 	}
 	a.server = &rtsp.Server{
 		Handler:        a,
@@ -273,6 +278,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.pattern.Close()
 	a.closeScreens()
 	a.closeCameras()
+	a.closeTranscoded()
 	a.serving.Wait()
 	return err
 }
@@ -284,6 +290,7 @@ func (a *App) Close() error {
 	a.pattern.Close()
 	a.closeScreens()
 	a.closeCameras()
+	a.closeTranscoded()
 	a.serving.Wait()
 	return err
 }

@@ -18,7 +18,7 @@ func (a *App) OpenMedia(req *rtsp.Request) (rtsp.Media, error) {
 	t := paths.Classify(req.Path)
 	switch t.Kind {
 	case paths.KindTestPattern:
-		return a.pattern.Open(), nil
+		return a.openPattern(req, cfg)
 	case paths.KindFile:
 		full, err := paths.ResolveFile(cfg.MediaDir, req.Path)
 		if err != nil {

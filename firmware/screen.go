@@ -22,6 +22,7 @@ type screenLive struct {
 	live *source.Live
 	dev  *x11.Display
 	tgt  x11.Target
+	fps  float64 // 0: the screen source's default
 }
 
 func (s *screenLive) close() {
@@ -94,12 +95,19 @@ func (a *App) openScreen(req *rtsp.Request, t paths.Target, cfg *config.Config) 
 		a.log.Info("no such screen", "path", req.Path, "err", err)
 		return nil, rtsp.ErrNotFound
 	}
+	spec, err := a.outputFor(req, cfg)
+	if err != nil {
+		return nil, err
+	}
 	key := strings.ToLower(t.Name)
 	a.screensMu.Lock()
 	defer a.screensMu.Unlock()
 	if s := a.screens[key]; s != nil {
 		err := checkTarget(s.dev, tgt)
 		if err == nil {
+			if m, ok, err := a.openScreenTranscoded(req, t, tgt, s.dev, spec, s.fps); ok {
+				return m, err
+			}
 			return s.live.Open(), nil
 		}
 		if errors.Is(err, x11.ErrNoWindow) || errors.Is(err, x11.ErrNoScreen) {
@@ -131,12 +139,15 @@ func (a *App) openScreen(req *rtsp.Request, t paths.Target, cfg *config.Config) 
 		a.log.Warn("cannot capture", "path", req.Path, "err", err)
 		return nil, rtsp.ErrNotFound
 	}
-	s := &screenLive{live: source.NewLive(t.Name, screenRunner{src}, a.log), dev: dev, tgt: tgt}
+	s := &screenLive{live: source.NewLive(t.Name, screenRunner{src}, a.log), dev: dev, tgt: tgt, fps: opts.FPS}
 	if a.screens == nil {
 		a.screens = make(map[string]*screenLive)
 	}
 	a.screens[key] = s
 	a.log.Info("capture source ready", "path", req.Path, "target", tgt.String())
+	if m, ok, err := a.openScreenTranscoded(req, t, tgt, s.dev, spec, s.fps); ok {
+		return m, err
+	}
 	return s.live.Open(), nil
 }
 

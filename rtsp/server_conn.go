@@ -383,7 +383,7 @@ func (c *serverConn) describe(req *message.Request, res *message.Response, user 
 		return
 	}
 	defer m.Close()
-	body := sessionDescription(c.nc.LocalAddr(), t.Path, m)
+	body := sessionDescription(c.nc.LocalAddr(), t.Path, req.URL, m)
 	res.Header.Set("Content-Type", "application/sdp")
 	res.Header.Set("Content-Base", contentBase(req.URL))
 	res.Body = body

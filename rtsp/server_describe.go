@@ -3,13 +3,14 @@ package rtsp
 import (
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"rtspcam/rtsp/sdp"
 )
 
 // sessionDescription is the SDP of m as DESCRIBE answers it.
-func sessionDescription(local net.Addr, path string, m Media) []byte {
+func sessionDescription(local net.Addr, path, reqURL string, m Media) []byte {
 	origin := ""
 	if ap, err := netip.ParseAddrPort(local.String()); err == nil {
 		origin = ap.Addr().Unmap().String()
@@ -23,6 +24,13 @@ func sessionDescription(local net.Addr, path string, m Media) []byte {
 		Duration: m.Duration(),
 		Live:     m.Duration() == 0,
 		Formats:  m.Formats(),
+	}
+	if strings.Contains(reqURL, "?") {
+		// RFC 3986 resolution of "trackID=0" against a base with a
+		// query drops the query (GStreamer does it so), and with it the
+		// URL parameters the media was chosen by: give absolute URLs.
+		base := contentBase(reqURL)
+		desc.Control = func(i int) string { return base + sdp.TrackControl(i) }
 	}
 	return desc.Marshal()
 }

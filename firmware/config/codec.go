@@ -91,3 +91,7 @@ var (
 	transferNames = names(TransferTCP, TransferUDP, TransferMulticast, TransferHTTP, TransferHTTPS)
 	pushNames     = names(PushRTSP, PushTCP, PushUDP)
 )
+
+// VideoCodec reads a video codec name as the file or a URL parameter may
+// spell it ("h264", "HEVC", "mjpeg", …) and returns its canonical name.
+func VideoCodec(s string) (string, bool) { return canonical(videoCodecs, s) }
