@@ -4,7 +4,7 @@ import (
 	"math"
 	"time"
 
-	"rtspcam/rtsp/payload/g711"
+	"rtspcam/hwenc/soft"
 )
 
 // Audio parameters of the tone track: 1 kHz at 8 kHz is exactly 8 samples
@@ -27,5 +27,5 @@ func toneAU() []byte {
 		v := ToneAmplitude * 32767 * math.Sin(2*math.Pi*ToneHz*float64(i)/ToneRate)
 		pcm[i] = int16(math.Round(v))
 	}
-	return g711.EncodeMuLaw(make([]byte, 0, ToneAUSamples), pcm)
+	return soft.EncodeMuLaw(make([]byte, 0, ToneAUSamples), pcm)
 }

@@ -1,6 +1,6 @@
 // Package g711 is the RTP payload format for G.711 µ-law (PCMU, static
-// payload type 0) and A-law (PCMA, 8) (RFC 3551), and the G.711 codec
-// itself (EncodeMuLaw, DecodeMuLaw, EncodeALaw, DecodeALaw).
+// payload type 0) and A-law (PCMA, 8) (RFC 3551). The codec itself lives
+// with the other soft codecs in rtspcam/hwenc/soft.
 package g711
 
 import (

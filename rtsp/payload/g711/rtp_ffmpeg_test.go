@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"rtspcam/hwenc/soft"
 	"rtspcam/rtsp/payload"
 	"rtspcam/rtsp/payload/payloadtest"
 )
@@ -35,9 +36,9 @@ func TestToFFmpeg(t *testing.T) {
 			pcm := tone(f.rate(), f.channels(), 0.5)
 			var enc []byte
 			if f.MuLaw {
-				enc = EncodeMuLaw(nil, pcm)
+				enc = soft.EncodeMuLaw(nil, pcm)
 			} else {
-				enc = EncodeALaw(nil, pcm)
+				enc = soft.EncodeALaw(nil, pcm)
 			}
 			// 40 ms AUs; at 16 kHz stereo they need two packets each.
 			step := f.rate() / 25 * f.channels()

@@ -1,4 +1,4 @@
-package g711
+package soft
 
 // µ-law tables. G.711 µ-law quantizes a 14-bit signed sample; the tables
 // are built once from the ITU-T G.191 reference algorithm (muLawCompress,

@@ -1,4 +1,4 @@
-package g711
+package soft
 
 // A-law tables. G.711 A-law quantizes a 13-bit signed sample whose
 // magnitude (one's complement for negatives) has 12 bits; the tables are
