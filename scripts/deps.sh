@@ -12,6 +12,9 @@ have qemu-aarch64-static || need+=(qemu-user-static)
 have Xvfb || need+=(xvfb)
 have xmessage || need+=(x11-utils)
 have xprop || need+=(x11-utils)
+have pulseaudio || need+=(pulseaudio)
+have pacat || need+=(pulseaudio-utils)
+have pactl || need+=(pulseaudio-utils)
 [ -e /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstrtsp.so ] || need+=(gstreamer1.0-plugins-good)
 [ -e /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstlibav.so ] || need+=(gstreamer1.0-libav)
 # The FFmpeg (cgo) codecs: headers and pkg-config files.
@@ -55,4 +58,5 @@ apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
   gir1.2-gst-rtsp-server-1.0 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 \
   qemu-user-static xvfb x11-utils pkg-config libavcodec-dev libswscale-dev libavutil-dev \
   qemu-system-x86 qemu-system-arm kmod cpio xz-utils make gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
-  linux-kbuild-6.1 $kh
+  linux-kbuild-6.1 $kh \
+  pulseaudio pulseaudio-utils

@@ -13,6 +13,12 @@ const (
 	MaxSampleRate = 192000
 )
 
+// maxFilter bounds the polyphase table (up × taps coefficients): every
+// pair of the usual rates (8000…192000, the 11025 family included) fits
+// far below it, while coprime oddities like 44101 → 8000 would need
+// megabytes.
+const maxFilter = 1 << 18
+
 // ErrSampleRate reports a sample rate or channel count NewResampler cannot
 // serve.
 var ErrSampleRate = errors.New("soft: resampler: unsupported rate or channel count")
@@ -52,6 +58,9 @@ func NewResampler(inRate, outRate, channels int) (*Resampler, error) {
 	// Twenty-four zero crossings each side of the centre, stretched when the
 	// cutoff drops below the input's Nyquist frequency.
 	r.taps = 2 * int(math.Ceil(24/ratio))
+	if r.up*r.taps > maxFilter {
+		return nil, fmt.Errorf("%w: %d Hz → %d Hz needs %d phases", ErrSampleRate, inRate, outRate, r.up)
+	}
 	fc := 0.46 * ratio // cutoff in cycles per input sample
 	n := r.up * r.taps
 	centre := float64(n-1) / 2

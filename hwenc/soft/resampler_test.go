@@ -118,7 +118,7 @@ func TestResamplerChunking(t *testing.T) {
 }
 
 func TestResamplerRejects(t *testing.T) {
-	for _, c := range [][3]int{{0, 8000, 1}, {8000, 400000, 1}, {8000, 16000, 0}, {8000, 16000, 9}} {
+	for _, c := range [][3]int{{44101, 8000, 1}, {0, 8000, 1}, {8000, 400000, 1}, {8000, 16000, 0}, {8000, 16000, 9}} {
 		if _, err := NewResampler(c[0], c[1], c[2]); err == nil {
 			t.Errorf("NewResampler%v accepted", c)
 		}
