@@ -83,6 +83,15 @@ var ErrNoTrack = errors.New("stream: no such track")
 // WriteAU packetizes one access unit of track at presentation time pts
 // (from the stream's origin) and hands the packets to every reader.
 func (s *Stream) WriteAU(trackIndex int, pts time.Duration, au [][]byte, key bool) error {
+	return s.WriteAUAt(trackIndex, pts, time.Time{}, au, key)
+}
+
+// WriteAUAt is WriteAU for a live source that knows the wall-clock time
+// at which the access unit was captured: the sender reports then map the
+// RTP timestamps to capture time (so a receiver can line up tracks
+// captured by different devices) rather than to the time of writing. A
+// zero at means now.
+func (s *Stream) WriteAUAt(trackIndex int, pts time.Duration, at time.Time, au [][]byte, key bool) error {
 	if trackIndex < 0 || trackIndex >= len(s.tracks) {
 		return ErrNoTrack
 	}
@@ -93,6 +102,10 @@ func (s *Stream) WriteAU(trackIndex int, pts time.Duration, au [][]byte, key boo
 		return ErrClosed
 	}
 	now := s.now()
+	captured := now
+	if !at.IsZero() {
+		captured = at
+	}
 	t.curTS = t.rtpTime(pts)
 	t.curKey = key
 	t.curFirst = true
@@ -101,7 +114,7 @@ func (s *Stream) WriteAU(trackIndex int, pts time.Duration, au [][]byte, key boo
 		s.auErrors.Add(1)
 		return fmt.Errorf("stream: track %d: %w", trackIndex, err)
 	}
-	t.lastWall = now
+	t.lastWall = captured
 	t.sent = true
 	if now.After(t.nextSR) {
 		t.nextSR = now.Add(SenderReportInterval)
