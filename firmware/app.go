@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"rtspcam/drivers/audio"
+	"rtspcam/drivers/pulse"
 	"rtspcam/drivers/v4l2"
 	"rtspcam/firmware/config"
 	"rtspcam/firmware/source"
@@ -78,6 +80,9 @@ type App struct {
 	encoders  *hwenc.Selector        // see output_sources.go
 	transMu   sync.Mutex
 	trans     map[string]*transcodedLive // by transcodeKey
+	audio     audio.System               // PulseAudio; see audio.go
+	micsMu    sync.Mutex
+	mics      map[string]*source.Live // by device and encoding
 }
 
 // New builds the application for cfg; Start makes it listen.
@@ -95,6 +100,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		pattern:   source.NewLive("testpattern", patternRunner{tp}, log),
 		cams:      v4l2.Host{},
 		encoders:  newEncoderSelector(log),
+		audio:     &pulse.System{},
 	}
 	a.server = &rtsp.Server{
 		Handler:        a,
@@ -279,6 +285,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.closeScreens()
 	a.closeCameras()
 	a.closeTranscoded()
+	a.closeMics()
 	a.serving.Wait()
 	return err
 }
@@ -291,6 +298,7 @@ func (a *App) Close() error {
 	a.closeScreens()
 	a.closeCameras()
 	a.closeTranscoded()
+	a.closeMics()
 	a.serving.Wait()
 	return err
 }

@@ -42,6 +42,8 @@ func (a *App) OpenMedia(req *rtsp.Request) (rtsp.Media, error) {
 		return a.openScreen(req, t, cfg)
 	case paths.KindVideoDevice:
 		return a.openCamera(req, t, cfg)
+	case paths.KindAudioDevice:
+		return a.openAudio(req, t, cfg)
 	default:
 		a.log.Warn("source kind not supported by this build", "path", req.Path, "kind", t.Kind.String())
 		return nil, &rtsp.StatusError{Code: 404, Reason: "Not Found (" + t.Kind.String() + " not supported by this build)"}

@@ -95,3 +95,7 @@ var (
 // VideoCodec reads a video codec name as the file or a URL parameter may
 // spell it ("h264", "HEVC", "mjpeg", …) and returns its canonical name.
 func VideoCodec(s string) (string, bool) { return canonical(videoCodecs, s) }
+
+// AudioCodec reads an audio codec name as the file or a URL parameter may
+// spell it ("pcmu", "G711U", "ulaw", …) and returns its canonical name.
+func AudioCodec(s string) (string, bool) { return canonical(audioCodecs, s) }

@@ -32,10 +32,17 @@ type Options struct {
 	Encoder soft.AudioEncoderConfig
 }
 
-// resyncAfter is how far the capture clock may run ahead of the samples
-// counted before the source treats it as a gap (a source that paused) and
-// moves the timestamps forward with it.
-const resyncAfter = 60 * time.Millisecond
+// A sound server delivers captured blocks in bursts, late by a varying
+// delay, while the samples themselves are back to back: the timestamps
+// count samples, and the capture time of sample 0 is estimated as the
+// earliest (least delayed) arrival minus the samples before it, renewed
+// every originWindow so clock drift does not accumulate. Only a capture
+// that runs gapAfter behind the count (a suspended device, lost data) is
+// taken as a real gap, and the timestamps jump over it.
+const (
+	gapAfter     = 500 * time.Millisecond
+	originWindow = 5 * time.Second
+)
 
 // Source is one device captured into one encoding.
 type Source struct {
@@ -89,16 +96,17 @@ func (s *Source) Run(ctx context.Context, w source.Writer) error {
 	}
 	atw, _ := w.(capturedAtWriter)
 	rate := time.Duration(s.cfg.Rate)
-	inRate := s.opt.Capture.Rate
 	var (
 		started  bool
-		origin   time.Time     // capture time of output sample 0, shifted by gaps
-		inFrames int64         // input frames seen
-		inOrigin time.Time     // capture time of input frame 0, shifted by gaps
+		origin   time.Time // estimated capture time of input frame 0 (and of pts 0 minus skew)
+		winMin   time.Time // the earliest estimate in the current window
+		winEnd   time.Time
+		inFrames int64
 		skew     time.Duration // pts added by gaps
 		werr     error
 		au       [1][]byte
 		frameDur = time.Duration(enc.FrameSamples()) * time.Second / rate
+		inRate   = time.Duration(s.opt.Capture.Rate)
 	)
 	emit := func(frame []byte, start int64) error {
 		pts := time.Duration(start)*time.Second/rate + skew
@@ -117,16 +125,24 @@ func (s *Source) Run(ctx context.Context, w source.Writer) error {
 		if werr != nil {
 			return
 		}
-		if !started {
-			started, origin, inOrigin = true, at, at
-		}
-		// A capture that stalled (a monitor with nothing playing, a
-		// suspended device) resumes later than the samples say: move
-		// the timestamps forward by the gap instead of squeezing it.
-		expect := inOrigin.Add(time.Duration(inFrames) * time.Second / time.Duration(inRate))
-		if gap := at.Sub(expect); gap > resyncAfter {
-			skew += gap
-			inOrigin = inOrigin.Add(gap)
+		// What this block says sample 0 was captured at.
+		est := at.Add(-time.Duration(inFrames)*time.Second/inRate - skew)
+		switch {
+		case !started:
+			started, origin, winMin, winEnd = true, est, est, at.Add(originWindow)
+		case est.Sub(origin) > gapAfter:
+			skew += est.Sub(origin)
+			winMin, winEnd = origin, at.Add(originWindow)
+		default:
+			if est.Before(winMin) {
+				winMin = est
+			}
+			if est.Before(origin) {
+				origin = est
+			}
+			if at.After(winEnd) {
+				origin, winMin, winEnd = winMin, est, at.Add(originWindow)
+			}
 		}
 		inFrames += int64(len(pcm) / s.opt.Capture.Channels)
 		werr = enc.Write(pcm, emit)

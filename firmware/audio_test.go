@@ -1,0 +1,205 @@
+package firmware
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"rtspcam/drivers/pulse/pulsetest"
+	"rtspcam/firmware/config"
+)
+
+// audioLevel is the amplitude (of full scale) of freq in pcm (Goertzel).
+func audioLevel(pcm []int16, rate int, freq float64) float64 {
+	w := 2 * math.Pi * freq / float64(rate)
+	c := 2 * math.Cos(w)
+	var s1, s2 float64
+	for _, v := range pcm {
+		s := float64(v) + c*s1 - s2
+		s2, s1 = s1, s
+	}
+	p := s1*s1 + s2*s2 - c*s1*s2
+	return 2 * math.Sqrt(math.Max(p, 0)) / float64(len(pcm)) / 32767
+}
+
+// dominant scans 100…3500 Hz in 25 Hz steps for the strongest frequency.
+func dominant(pcm []int16, rate int) (float64, float64) {
+	best, bestA := 0.0, 0.0
+	for f := 100.0; f <= 3500; f += 25 {
+		if a := audioLevel(pcm, rate, f); a > bestA {
+			best, bestA = f, a
+		}
+	}
+	return best, bestA
+}
+
+func startAudioApp(t *testing.T) (string, *lockedBuffer) {
+	t.Helper()
+	cfg := config.Default()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RTSPPort = l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cfg.MediaDir = t.TempDir()
+	logs := &lockedBuffer{}
+	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		app.Close()
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	return fmt.Sprintf("rtsp://127.0.0.1:%d/", cfg.RTSPPort), logs
+}
+
+// TestAudioDeviceCapture plays a 1 kHz tone into a real PulseAudio null
+// sink and records rtspcam's stream of its monitor with ffmpeg, in every
+// soft codec: the recording has the tone at the level played, 5 s long,
+// packets back to back.
+func TestAudioDeviceCapture(t *testing.T) {
+	e2eRequireTools(t, "ffmpeg", "ffprobe", "pacat", "pactl")
+	srv := pulsetest.Start(t, "test")
+	srv.Setenv(t)
+	srv.PlayTone(t, 1000, 0.5, 60)
+	base, logs := startAudioApp(t)
+
+	cases := []struct {
+		query, codec string
+		rate, ch     int
+		minLevel     float64
+	}{
+		{"", "pcm_mulaw", 8000, 2, 0.45}, // the manual's defaults
+		{"?ae=pcma&ch=1", "pcm_alaw", 8000, 1, 0.45},
+		{"?ae=PCMU&sr=16000&ch=1", "pcm_mulaw", 16000, 1, 0.45},
+		{"?ae=G722", "adpcm_g722", 16000, 1, 0.4},
+		{"?ae=G726-32", "adpcm_g726le", 8000, 1, 0.4},
+	}
+	// All recordings at once (ffmpeg mostly waits on the network), so the
+	// test takes the 5 s once; one recording per case with two outputs: the
+	// packets as received (their timestamps) and the audio decoded by
+	// FFmpeg.
+	type result struct {
+		dir string
+		out []byte
+		err error
+	}
+	results := make([]result, len(cases))
+	var wg sync.WaitGroup
+	for i, c := range cases {
+		dir := t.TempDir()
+		url := base + "audiodevice=test.monitor" + c.query
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := e2eRun(context.Background(), 20*time.Second, "ffmpeg", "-v", "error", "-rtsp_transport", "tcp",
+				"-i", url, "-t", "5", "-c", "copy", "-f", "framecrc", filepath.Join(dir, "packets.txt"),
+				"-t", "5", "-ac", "1", "-f", "s16le", filepath.Join(dir, "pcm.raw"))
+			results[i] = result{dir, out, err}
+		}()
+	}
+	wg.Wait()
+	for i, c := range cases {
+		t.Run(c.query, func(t *testing.T) {
+			url := base + "audiodevice=test.monitor" + c.query
+			r := results[i]
+			if r.err != nil {
+				t.Fatalf("ffmpeg record: %v\n%s", r.err, r.out)
+			}
+			crc, raw := filepath.Join(r.dir, "packets.txt"), filepath.Join(r.dir, "pcm.raw")
+			out, err := e2eRun(context.Background(), 10*time.Second, "ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+				"-show_entries", "stream=codec_name,sample_rate,channels", "-of", "csv=p=0", url)
+			if err != nil {
+				t.Fatalf("ffprobe: %v\n%s", err, out)
+			}
+			if got, want := strings.TrimSpace(string(out)), fmt.Sprintf("%s,%d,%d", c.codec, c.rate, c.ch); got != want {
+				t.Fatalf("ffprobe says %q, want %q", got, want)
+			}
+			// Timestamps continuous: each packet starts where the last ended.
+			txt, err := os.ReadFile(crc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tb float64
+			var first, end int64
+			n := 0
+			for _, ln := range strings.Split(string(txt), "\n") {
+				if num, ok := strings.CutPrefix(ln, "#tb 0: 1/"); ok {
+					d, _ := strconv.Atoi(strings.TrimSpace(num))
+					tb = 1 / float64(d)
+				}
+				f := strings.Split(ln, ",")
+				if strings.HasPrefix(ln, "#") || len(f) < 6 {
+					continue
+				}
+				pts, _ := strconv.ParseInt(strings.TrimSpace(f[2]), 10, 64)
+				dur, _ := strconv.ParseInt(strings.TrimSpace(f[3]), 10, 64)
+				if n == 0 {
+					first = pts
+				} else if pts != end {
+					t.Fatalf("packet %d at %d, the previous ended at %d (time base %g s): a gap", n, pts, end, tb)
+				}
+				end = pts + dur
+				n++
+			}
+			if total := float64(end-first) * tb; total < 4.9 || total > 5.1 {
+				t.Errorf("recorded %.3f s of audio in %d packets, want 5 s", total, n)
+			}
+			b, err := os.ReadFile(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pcm := make([]int16, len(b)/2)
+			for i := range pcm {
+				pcm[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
+			}
+			if d := float64(len(pcm)) / float64(c.rate); d < 4.9 || d > 5.1 {
+				t.Errorf("decoded %.3f s", d)
+			}
+			tail := pcm[len(pcm)/5:]
+			f, a := dominant(tail, c.rate)
+			if f != 1000 || a < c.minLevel || a > 0.55 {
+				t.Errorf("dominant %.0f Hz at %.3f of full scale; played 1000 Hz at 0.5", f, a)
+			}
+		})
+	}
+
+	t.Run("missing and refused", func(t *testing.T) {
+		out, err := e2eRun(context.Background(), 10*time.Second, "ffprobe", "-v", "error", base+"audiodevice=nope")
+		if err == nil || !strings.Contains(string(out), "404") {
+			t.Errorf("missing device: %v %s", err, out)
+		}
+		if !strings.Contains(logs.String(), "test.monitor") {
+			t.Errorf("the 404 log line does not name the devices that exist:\n%s", logs.String())
+		}
+		out, err = e2eRun(context.Background(), 10*time.Second, "ffprobe", "-v", "error", base+"audiodevice9")
+		if err == nil || !strings.Contains(string(out), "404") {
+			t.Errorf("audiodevice9: %v %s", err, out)
+		}
+		out, err = e2eRun(context.Background(), 10*time.Second, "ffprobe", "-v", "error", base+"audiodevice?ae=AAC")
+		if err == nil || !strings.Contains(string(out), "415") {
+			t.Errorf("AAC without the FFmpeg build: %v %s", err, out)
+		}
+		out, err = e2eRun(context.Background(), 10*time.Second, "ffprobe", "-v", "error", base+"audiodevice?sr=7")
+		if err == nil || !strings.Contains(string(out), "400") {
+			t.Errorf("sr=7: %v %s", err, out)
+		}
+	})
+}
