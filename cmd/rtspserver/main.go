@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"rtspcam/drivers/pulse"
 	"rtspcam/drivers/v4l2"
 	"rtspcam/drivers/x11"
 	"rtspcam/firmware"
@@ -123,13 +124,14 @@ func listDevices(kind string) int {
 	case "videodevice":
 		return listCameras(v4l2.Host{})
 	case "audiodevice":
-		fmt.Printf("no %s sources are supported by this build yet\n", kind)
-		return 0
+		return listAudio()
 	case "device":
 		if rc := listCameras(v4l2.Host{}); rc != 0 {
 			return rc
 		}
-		fmt.Println("no audiodevice sources are supported by this build yet")
+		if rc := listAudio(); rc != 0 {
+			return rc
+		}
 		return listScreens()
 	case "window":
 		return listWindows()
@@ -204,6 +206,26 @@ func listWindows() int {
 	}
 	for i, w := range ws {
 		fmt.Printf("%d: %s (%dx%d)\n", i, w.Title, w.Width, w.Height)
+	}
+	return 0
+}
+
+// listAudio prints the PulseAudio capture sources, one per line:
+// "index: name (description, rate Hz, channels ch)"; play one as
+// audiodeviceN or audiodevice=<name>.
+func listAudio() int {
+	devs, err := (&pulse.System{}).Sources()
+	if err != nil {
+		fmt.Printf("no audiodevice sources: %v\n", err)
+		return 0
+	}
+	fmt.Println("audio devices (play audiodeviceN or audiodevice=Name; audiodevice is the default):")
+	for _, d := range devs {
+		def := ""
+		if d.Default {
+			def = " default"
+		}
+		fmt.Printf("%d: %s (%s, %d Hz, %d ch)%s\n", d.Index, d.Name, d.Description, d.Format.Rate, d.Format.Channels, def)
 	}
 	return 0
 }
