@@ -113,3 +113,28 @@ func BenchmarkDecodeALaw(b *testing.B) {
 		dst = DecodeALaw(dst[:0], src)
 	}
 }
+
+// FuzzG711Decode: any octets decode to one sample each, in either law, and
+// re-encoding a decoded sample gives the code back (each code's value is
+// its own reconstruction level; A-law and µ-law's two zeros aside).
+func FuzzG711Decode(f *testing.F) {
+	f.Add([]byte{0x00, 0x7f, 0x80, 0xff, 0xd5, 0x55})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		mu := DecodeMuLaw(nil, data)
+		a := DecodeALaw(nil, data)
+		if len(mu) != len(data) || len(a) != len(data) {
+			t.Fatalf("%d octets gave %d and %d samples", len(data), len(mu), len(a))
+		}
+		reMu := EncodeMuLaw(nil, mu)
+		reA := EncodeALaw(nil, a)
+		for i, c := range data {
+			if reMu[i] != c && !(c == 0x7f && reMu[i] == 0xff) {
+				t.Fatalf("µ-law %#x → %d → %#x", c, mu[i], reMu[i])
+			}
+			if reA[i] != c {
+				t.Fatalf("A-law %#x → %d → %#x", c, a[i], reA[i])
+			}
+		}
+	})
+}
