@@ -26,6 +26,18 @@ func level(pcm []int16, rate int, freq float64) float64 {
 	return 2 * math.Sqrt(math.Max(p, 0)) / float64(len(pcm)) / 32767
 }
 
+// peak is the highest level of freq over 200 ms windows of pcm: the
+// capture starts before the player's first samples reach the sink, so
+// only part of a recording holds the tone.
+func peak(pcm []int16, rate int, freq float64) float64 {
+	best := 0.0
+	w := rate / 5
+	for i := 0; i+w <= len(pcm); i += w / 2 {
+		best = math.Max(best, level(pcm[i:i+w], rate, freq))
+	}
+	return best
+}
+
 // record captures from name for d and returns the mono PCM.
 func record(t *testing.T, s *System, name string, f audio.Format, d time.Duration) ([]int16, error) {
 	t.Helper()
@@ -77,18 +89,17 @@ func TestPulse(t *testing.T) {
 	t.Run("capture", func(t *testing.T) {
 		srv.PlayTone(t, 1000, 0.5, 3)
 		f := audio.Format{Rate: 16000, Channels: 2}
-		pcm, err := record(t, s, "test.monitor", f, 1500*time.Millisecond)
+		pcm, err := record(t, s, "test.monitor", f, 2*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(pcm) < 16000 {
 			t.Fatalf("%d frames in 1.5 s at 16 kHz", len(pcm))
 		}
-		tail := pcm[len(pcm)/2:]
-		if a := level(tail, 16000, 1000); math.Abs(a-0.5) > 0.05 {
+		if a := peak(pcm, 16000, 1000); math.Abs(a-0.5) > 0.05 {
 			t.Errorf("1 kHz at %.3f of full scale, played at 0.5", a)
 		}
-		if a := level(tail, 16000, 1500); a > 0.01 {
+		if a := peak(pcm, 16000, 1500); a > 0.01 {
 			t.Errorf("1.5 kHz at %.3f: the tone is not where it was played", a)
 		}
 	})
@@ -127,8 +138,7 @@ func TestPulse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tail := pcm[len(pcm)/2:]
-		if a := level(tail, 8000, 600); math.Abs(a-0.4) > 0.05 {
+		if a := peak(pcm, 8000, 600); math.Abs(a-0.4) > 0.05 {
 			t.Errorf("600 Hz played through Player at %.3f of full scale, want 0.4", a)
 		}
 	})
@@ -160,11 +170,11 @@ func TestPulse(t *testing.T) {
 		}
 		srv.Restart(top) // lives as long as the whole test
 		srv.PlayTone(t, 700, 0.5, 3)
-		pcm, err := record(t, s, "test.monitor", audio.Format{Rate: 8000, Channels: 1}, time.Second)
+		pcm, err := record(t, s, "test.monitor", audio.Format{Rate: 8000, Channels: 1}, 2*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a := level(pcm[len(pcm)/2:], 8000, 700); a < 0.4 {
+		if a := peak(pcm, 8000, 700); a < 0.45 {
 			t.Errorf("after the restart 700 Hz at %.3f", a)
 		}
 	})
