@@ -173,10 +173,22 @@ func TestAudioDeviceCapture(t *testing.T) {
 			if d := float64(len(pcm)) / float64(c.rate); d < 4.9 || d > 5.1 {
 				t.Errorf("decoded %.3f s", d)
 			}
-			tail := pcm[len(pcm)/5:]
-			f, a := dominant(tail, c.rate)
-			if f != 1000 || a < c.minLevel || a > 0.55 {
-				t.Errorf("dominant %.0f Hz at %.3f of full scale; played 1000 Hz at 0.5", f, a)
+			// Judged per 200 ms window: the dominant frequency and its
+			// level in most windows (a loaded CI machine may starve the
+			// player now and then, and the sink then plays silence).
+			w, good, total := c.rate/5, 0, 0
+			var worst string
+			for i := 0; i+w <= len(pcm); i += w {
+				total++
+				f, a := dominant(pcm[i:i+w], c.rate)
+				if f == 1000 && a >= c.minLevel && a <= 0.55 {
+					good++
+				} else if worst == "" {
+					worst = fmt.Sprintf("window %d: %.0f Hz at %.3f", total-1, f, a)
+				}
+			}
+			if good < total*8/10 {
+				t.Errorf("1 kHz at 0.5 of full scale in %d of %d windows of 200 ms (first miss: %s)", good, total, worst)
 			}
 		})
 	}

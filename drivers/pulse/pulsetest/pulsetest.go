@@ -135,14 +135,15 @@ func Tone(rate int, freq, amp, seconds float64) []byte {
 }
 
 // PlayTone plays a freq Hz sine at amp into the null sink with pacat for
-// seconds, in the background; the player is killed in t.Cleanup.
+// seconds, in the background; the player is killed in t.Cleanup. A
+// quarter second of buffer keeps a loaded machine from starving it.
 func (s *Server) PlayTone(t testing.TB, freq, amp, seconds float64) {
 	t.Helper()
 	if _, err := exec.LookPath("pacat"); err != nil {
 		t.Fatalf("pacat not installed (pulseaudio-utils): %v", err)
 	}
 	c := s.Command("pacat", "--playback", "--raw", "--device="+s.Sink, "--format=s16le", "--rate=48000",
-		"--channels=1", "--latency-msec=20")
+		"--channels=1", "--latency-msec=250")
 	c.Stdin = bytes.NewReader(Tone(48000, freq, amp, seconds))
 	if err := c.Start(); err != nil {
 		t.Fatalf("pacat: %v", err)

@@ -40,7 +40,7 @@ type Options struct {
 // that runs gapAfter behind the count (a suspended device, lost data) is
 // taken as a real gap, and the timestamps jump over it.
 const (
-	gapAfter     = 500 * time.Millisecond
+	gapAfter     = 1500 * time.Millisecond
 	originWindow = 5 * time.Second
 )
 
