@@ -38,6 +38,8 @@ type serverConn struct {
 	sessions map[*serverSession]struct{} // sessions created on or bound to this connection
 	closed   bool
 	ann      *announcement // an ANNOUNCE awaiting its SETUP (server_record.go)
+
+	hook connHook // see hooks.go
 }
 
 func newServerConn(s *Server, nc net.Conn) *serverConn {
@@ -260,6 +262,10 @@ func (c *serverConn) handle(req *message.Request) bool {
 	if req.Method == "" {
 		return c.fail(res, req, 400, "")
 	}
+	if !c.hookConnect(req.URL) {
+		c.fail(res, req, 403, "Forbidden")
+		return false
+	}
 	if req.Method != "OPTIONS" {
 		if req.Header.Get("Require") != "" || req.Header.Get("Proxy-Require") != "" {
 			unsupported := append(headers.ParseList(req.Header.Get("Require")), headers.ParseList(req.Header.Get("Proxy-Require"))...)
@@ -465,6 +471,9 @@ func (c *serverConn) play(req *message.Request, res *message.Response, ss *serve
 			return c.fail(res, req, 455, "SETUP first")
 		}
 		return c.fail(res, req, 454, "")
+	}
+	if !c.hookPlay(req.URL, ss) {
+		return c.fail(res, req, 403, "Forbidden")
 	}
 	var from *time.Duration
 	if v := req.Header.Get("Range"); v != "" {

@@ -41,7 +41,8 @@ type serverSession struct {
 	remote string
 	home   *serverConn // connection that created it
 	media  Media
-	rec    *recording // publishing sessions only (server_record.go)
+	rec    *recording  // publishing sessions only (server_record.go)
+	hook   sessionHook // see hooks.go
 
 	lastSeen atomic.Int64 // unix nanos of the last sign of life
 
@@ -438,6 +439,7 @@ func (ss *serverSession) close(bye bool) {
 	if ss.conn != nil && ss.conn != ss.home {
 		ss.conn.unbind(ss)
 	}
+	ss.hookDone()
 }
 
 // sendBye tells the client each track ended (RTCP BYE, RFC 3550 6.6). The
