@@ -20,6 +20,7 @@ import (
 	"rtspcam/drivers/pulse"
 	"rtspcam/drivers/v4l2"
 	"rtspcam/firmware/config"
+	"rtspcam/firmware/notify"
 	"rtspcam/firmware/source"
 	"rtspcam/firmware/source/testpattern"
 	"rtspcam/hwenc"
@@ -40,6 +41,7 @@ const FallbackRTSPPort = 8554
 var supported = map[string]bool{
 	config.FeatureAuth: true, config.FeatureIPv6: true, config.FeatureUDPBasePort: true,
 	config.FeatureRTSPS: true, config.FeatureOutput: true, config.FeatureRTSPOverHTTP: true, config.FeatureRTSPOverHTTPS: true,
+	config.FeatureHTTPNotify: true, config.FeaturePusher: true,
 }
 
 // Ports tried when binding a configured privileged port is refused.
@@ -65,7 +67,10 @@ type App struct {
 
 	mu        sync.Mutex
 	listeners []listener
+	pushers   []runningPusher // see pushers.go
 	serving   sync.WaitGroup
+
+	notifier atomic.Pointer[notify.Client] // see hooks.go
 
 	screensMu sync.Mutex
 	screens   map[string]*screenLive // by lower-cased path; see screen.go
@@ -109,7 +114,9 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		UDPBasePort:    cfg.UDPBasePort,
 		Logger:         log,
 	}
-	a.apply(cfg)
+	if err := a.apply(cfg); err != nil {
+		return nil, err
+	}
 	for _, name := range cfg.Unsupported(supported) {
 		log.Warn("setting accepted but not yet supported by this build", "setting", name)
 	}
@@ -126,7 +133,12 @@ func (r patternRunner) Run(ctx context.Context, w source.Writer) error { return 
 func (a *App) Config() *config.Config { return a.cfg.Load() }
 
 // apply puts the reloadable parts of cfg in force.
-func (a *App) apply(cfg *config.Config) {
+func (a *App) apply(cfg *config.Config) error {
+	n, err := newNotifier(cfg)
+	if err != nil {
+		return fmt.Errorf("http_notify: %w", err)
+	}
+	a.setNotifier(n)
 	a.cfg.Store(cfg)
 	a.validator.SetUsers(cfg.UserMap())
 	if cfg.NeedAuth {
@@ -134,6 +146,7 @@ func (a *App) apply(cfg *config.Config) {
 	} else {
 		a.server.SetAuth(nil)
 	}
+	return nil
 }
 
 // Reload puts a new configuration in force without dropping sessions:
@@ -147,7 +160,10 @@ func (a *App) Reload(cfg *config.Config) {
 		old.HTTPSCert != cfg.HTTPSCert || old.HTTPSKey != cfg.HTTPSKey {
 		a.log.Warn("listener and certificate changes take effect after a restart")
 	}
-	a.apply(cfg)
+	if err := a.apply(cfg); err != nil {
+		a.log.Error("configuration not reloaded", "file", cfg.Path, "err", err)
+		return
+	}
 	a.log.Info("configuration reloaded", "file", cfg.Path, "users", len(cfg.Users), "need_auth", cfg.NeedAuth)
 }
 
@@ -190,6 +206,11 @@ func (a *App) Start() error {
 			a.closeListeners()
 			return err
 		}
+	}
+	if err := a.startPushers(cfg); err != nil {
+		a.closePushers()
+		a.closeListeners()
+		return err
 	}
 	return nil
 }
@@ -279,6 +300,7 @@ func (a *App) Addr(scheme string) net.Addr {
 
 // Shutdown ends every session cleanly (RTCP BYE) and stops listening.
 func (a *App) Shutdown(ctx context.Context) error {
+	a.closePushers()
 	a.closePublications()
 	err := a.server.Shutdown(ctx)
 	a.pattern.Close()
@@ -287,11 +309,15 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.closeTranscoded()
 	a.closeMics()
 	a.serving.Wait()
+	if n := a.notifier.Swap(nil); n != nil {
+		n.Close() // after the sessions: their on_done calls go out first
+	}
 	return err
 }
 
 // Close stops now.
 func (a *App) Close() error {
+	a.closePushers()
 	a.closePublications()
 	err := a.server.Close()
 	a.pattern.Close()
@@ -300,5 +326,8 @@ func (a *App) Close() error {
 	a.closeTranscoded()
 	a.closeMics()
 	a.serving.Wait()
+	if n := a.notifier.Swap(nil); n != nil {
+		n.Close() // after the sessions: their on_done calls go out first
+	}
 	return err
 }

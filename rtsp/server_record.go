@@ -50,6 +50,7 @@ type announcement struct {
 	desc     *sdp.Description
 	formats  []payload.Format
 	pub      Publication
+	hook     *HookEvent // what the publish hook allowed, for done (hooks.go)
 	closeOne sync.Once
 }
 
@@ -109,13 +110,18 @@ func (c *serverConn) announce(req *message.Request, res *message.Response, user 
 	for i, m := range desc.Medias {
 		formats[i] = m.Format
 	}
+	hook, ok := c.hookPublish(req.URL, t.Path, user)
+	if !ok {
+		res.StatusCode, res.Reason = 403, "Forbidden"
+		return
+	}
 	pub, err := pubr.Announce(c.request(req, t, user), formats)
 	if err != nil {
 		res.StatusCode, res.Reason = statusOf(err), reasonOf(err)
 		c.s.log().Info("publish refused", "remote", c.remote, "path", t.Path, "err", err)
 		return
 	}
-	a := &announcement{path: t.Path, user: user, url: req.URL, desc: desc, formats: formats, pub: pub}
+	a := &announcement{path: t.Path, user: user, url: req.URL, desc: desc, formats: formats, pub: pub, hook: hook}
 	c.mu.Lock()
 	old := c.ann
 	c.ann = a
@@ -192,6 +198,7 @@ func (c *serverConn) setupRecord(req *message.Request, res *message.Response, t 
 		}
 		ss = newServerSession(c.s, c, a.path, a.user, recordMedia{a})
 		ss.rec = &recording{ss: ss, ann: a}
+		ss.markPublished(a.hook)
 		created = true
 	} else if ss.rec == nil {
 		res.StatusCode, res.Reason = 455, "a playing session cannot record"
