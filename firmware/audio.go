@@ -12,6 +12,7 @@ import (
 	"rtspcam/firmware/paths"
 	"rtspcam/firmware/source"
 	"rtspcam/firmware/source/mic"
+	"rtspcam/hwenc"
 	"rtspcam/hwenc/soft"
 	"rtspcam/rtsp"
 )
@@ -127,10 +128,14 @@ func (a *App) openAudio(req *rtsp.Request, t paths.Target, cfg *config.Config) (
 		a.log.Info("bad audio parameters", "path", req.Path, "err", err)
 		return nil, &rtsp.StatusError{Code: 400, Reason: "Bad Request (" + err.Error() + ")"}
 	}
-	codec, ok := softCodec(p.codec)
-	if !ok {
-		a.log.Warn("audio codec needs the FFmpeg build", "path", req.Path, "codec", p.codec)
-		return nil, &rtsp.StatusError{Code: 415, Reason: "Unsupported Media Type (" + p.codec + " needs the FFmpeg build)"}
+	codec, isSoft := softCodec(p.codec)
+	var compressed *mic.Compressed
+	if !isSoft {
+		compressed = a.compressedAudio(p)
+		if compressed == nil {
+			a.log.Warn("audio codec not supported", "path", req.Path, "codec", p.codec)
+			return nil, &rtsp.StatusError{Code: 415, Reason: "Unsupported Media Type (" + p.codec + ")"}
+		}
 	}
 	devs, err := a.audio.Sources()
 	if err != nil {
@@ -154,9 +159,13 @@ func (a *App) openAudio(req *rtsp.Request, t paths.Target, cfg *config.Config) (
 	}
 	capture.Channels = min(capture.Channels, 2)
 	src, err := mic.New(a.audio, mic.Options{Device: dev.Name, Capture: capture, Encoder: soft.AudioEncoderConfig{
-		Codec: codec, Rate: p.rate, Channels: p.channels, Bitrate: p.bitrate * 1000, FrameDuration: p.ptime}})
+		Codec: codec, Rate: p.rate, Channels: p.channels, Bitrate: p.bitrate * 1000, FrameDuration: p.ptime},
+		Compressed: compressed})
 	if err != nil {
 		a.log.Info("cannot encode audio as asked", "path", req.Path, "err", err)
+		if hwenc.IsUnsupported(err) {
+			return nil, &rtsp.StatusError{Code: 415, Reason: "Unsupported Media Type (" + p.codec + " needs the FFmpeg build)"}
+		}
 		if errors.Is(err, soft.ErrAudioConfig) || errors.Is(err, soft.ErrSampleRate) {
 			return nil, &rtsp.StatusError{Code: 400, Reason: "Bad Request (" + err.Error() + ")"}
 		}
@@ -168,9 +177,27 @@ func (a *App) openAudio(req *rtsp.Request, t paths.Target, cfg *config.Config) (
 	}
 	a.mics[key] = l
 	c := src.Config()
-	a.log.Info("audio source ready", "path", req.Path, "device", dev.Name, "codec", c.Codec.String(),
+	a.log.Info("audio source ready", "path", req.Path, "device", dev.Name, "codec", p.codec,
 		"rate", c.Rate, "channels", c.Channels, "capture_rate", capture.Rate, "capture_channels", capture.Channels)
 	return l.Open(), nil
+}
+
+// compressedAudio is the hwenc encoding of an AAC or Opus request (Opus
+// always runs at 48 kHz), or nil for another codec.
+func (a *App) compressedAudio(p audioParams) *mic.Compressed {
+	params := hwenc.AudioParams{SampleRate: p.rate, Channels: p.channels, Bitrate: p.bitrate}
+	switch p.codec {
+	case config.AudioAAC:
+		params.Codec = hwenc.AAC
+	case config.AudioOpus:
+		params.Codec, params.SampleRate = hwenc.Opus, 48000
+	default:
+		return nil
+	}
+	return &mic.Compressed{Params: params, Open: func(p hwenc.AudioParams) (hwenc.AudioEncoder, error) {
+		enc, _, err := a.encoders.AudioEncoder(p)
+		return enc, err
+	}}
 }
 
 // closeMics stops every audio device source.

@@ -13,11 +13,14 @@ import (
 
 	"rtspcam/drivers/audio"
 	"rtspcam/firmware/source"
+	"rtspcam/hwenc"
 	"rtspcam/hwenc/soft"
 	"rtspcam/rtsp/payload"
+	"rtspcam/rtsp/payload/aac"
 	"rtspcam/rtsp/payload/g711"
 	"rtspcam/rtsp/payload/g722"
 	"rtspcam/rtsp/payload/g726"
+	"rtspcam/rtsp/payload/opus"
 )
 
 // Options say what to capture and how to encode it.
@@ -29,7 +32,10 @@ type Options struct {
 	Capture audio.Format
 	// Encoder is the codec, output rate and channels, G.726 bitrate and
 	// frame duration; InRate and InChannels are taken from Capture.
+	// Ignored when Compressed is set.
 	Encoder soft.AudioEncoderConfig
+	// Compressed, when set, encodes with a hwenc backend (AAC, Opus).
+	Compressed *Compressed
 }
 
 // A sound server delivers captured blocks in bursts, late by a varying
@@ -65,6 +71,27 @@ type capturedAtWriter interface {
 // New checks the options and returns a source.
 func New(sys audio.System, opt Options) (*Source, error) {
 	opt.Encoder.InRate, opt.Encoder.InChannels = opt.Capture.Rate, opt.Capture.Channels
+	if c := opt.Compressed; c != nil {
+		// Open one encoder now: the SDP needs AAC's AudioSpecificConfig,
+		// and a build without the backend fails here, before any reader.
+		pe, err := newPacketEncoder(c, opt.Capture.Rate, opt.Capture.Channels)
+		if err != nil {
+			return nil, err
+		}
+		defer pe.Close()
+		var f payload.Format
+		switch c.Params.Codec {
+		case hwenc.AAC:
+			f = &aac.Format{Config: slices.Clone(pe.enc.Config()), SampleRate: c.Params.SampleRate, Channels: c.Params.Channels}
+		case hwenc.Opus:
+			f = &opus.Format{Channels: c.Params.Channels}
+		default:
+			return nil, fmt.Errorf("mic: no RTP format for %s", c.Params.Codec)
+		}
+		cfg := soft.AudioEncoderConfig{Rate: c.Params.SampleRate, Channels: c.Params.Channels,
+			InRate: opt.Capture.Rate, InChannels: opt.Capture.Channels}
+		return &Source{sys: sys, opt: opt, cfg: cfg, formats: []payload.Format{f}, lat: make([]time.Duration, 1024)}, nil
+	}
 	enc, err := soft.NewAudioEncoder(opt.Encoder)
 	if err != nil {
 		return nil, err
@@ -85,14 +112,26 @@ func New(sys audio.System, opt Options) (*Source, error) {
 // Formats is the one audio track.
 func (s *Source) Formats() []payload.Format { return s.formats }
 
-// Config is the encoding in force, defaults filled in.
+// Config is the encoding in force, defaults filled in (for a Compressed
+// source only the rates and channel counts).
 func (s *Source) Config() soft.AudioEncoderConfig { return s.cfg }
 
 // Run captures until ctx ends (nil) or the device or sound system fail.
 func (s *Source) Run(ctx context.Context, w source.Writer) error {
-	enc, err := soft.NewAudioEncoder(s.cfg)
-	if err != nil {
-		return err
+	var enc frameEncoder
+	if c := s.opt.Compressed; c != nil {
+		pe, err := newPacketEncoder(c, s.opt.Capture.Rate, s.opt.Capture.Channels)
+		if err != nil {
+			return err
+		}
+		defer pe.Close()
+		enc = pe
+	} else {
+		se, err := soft.NewAudioEncoder(s.cfg)
+		if err != nil {
+			return err
+		}
+		enc = se
 	}
 	atw, _ := w.(capturedAtWriter)
 	rate := time.Duration(s.cfg.Rate)
