@@ -17,6 +17,7 @@ import (
 
 	"rtspcam/drivers/pulse/pulsetest"
 	"rtspcam/firmware/config"
+	"rtspcam/firmware/source/mic"
 	"rtspcam/hwenc/ffmpeg"
 )
 
@@ -44,7 +45,7 @@ func dominant(pcm []int16, rate int) (float64, float64) {
 	return best, bestA
 }
 
-func startAudioApp(t *testing.T) (string, *lockedBuffer) {
+func startAudioApp(t *testing.T) (string, *lockedBuffer, *App) {
 	t.Helper()
 	cfg := config.Default()
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
@@ -68,7 +69,7 @@ func startAudioApp(t *testing.T) (string, *lockedBuffer) {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	return fmt.Sprintf("rtsp://127.0.0.1:%d/", cfg.RTSPPort), logs
+	return fmt.Sprintf("rtsp://127.0.0.1:%d/", cfg.RTSPPort), logs, app
 }
 
 // TestAudioDeviceCapture plays a 1 kHz tone into a real PulseAudio null
@@ -80,7 +81,7 @@ func TestAudioDeviceCapture(t *testing.T) {
 	srv := pulsetest.Start(t, "test")
 	srv.Setenv(t)
 	srv.PlayTone(t, 1000, 0.5, 60)
-	base, logs := startAudioApp(t)
+	base, logs, app := startAudioApp(t)
 
 	cases := []struct {
 		query, codec string
@@ -129,6 +130,16 @@ func TestAudioDeviceCapture(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// Capture-to-RTP latency as measured by each source (for BENCHMARKS.md;
+	// a figure, not a pass mark).
+	app.micsMu.Lock()
+	for key, l := range app.mics {
+		if src, ok := l.Runner.(*mic.Source); ok {
+			p50, p99, n := src.Latency()
+			t.Logf("capture-to-RTP latency %s: p50 %v p99 %v over %d frames", key, p50, p99, n)
+		}
+	}
+	app.micsMu.Unlock()
 	for i, c := range cases {
 		t.Run(c.query, func(t *testing.T) {
 			url := base + "audiodevice=test.monitor" + c.query

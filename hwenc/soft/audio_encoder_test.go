@@ -146,7 +146,9 @@ func benchAudioEncoder(b *testing.B, codec AudioCodec, inRate, inCh int) {
 	}
 	in := MixChannels(nil, tone(inRate/50, inRate, 440, 0.5), 1, inCh)
 	emit := func([]byte, int64) error { return nil }
+	e.Write(in, emit)
 	b.ReportAllocs()
+	b.ResetTimer()
 	for range b.N {
 		for range 50 { // one second of audio
 			e.Write(in, emit)
@@ -158,5 +160,66 @@ func BenchmarkAudioEncoder1s(b *testing.B) {
 	for _, codec := range []AudioCodec{CodecPCMU, CodecPCMA, CodecG722, CodecG726} {
 		b.Run(codec.String()+"/8kMono", func(b *testing.B) { benchAudioEncoder(b, codec, 8000, 1) })
 		b.Run(codec.String()+"/48kStereo", func(b *testing.B) { benchAudioEncoder(b, codec, 48000, 2) })
+	}
+}
+
+// benchAudioDecoder decodes one second of 20 ms frames of codec; for
+// 48 kHz stereo it then resamples and upmixes, as playing a backchannel
+// on a 48 kHz stereo sink does.
+func benchAudioDecoder(b *testing.B, codec AudioCodec, toRate, toCh int) {
+	e, err := NewAudioEncoder(AudioEncoderConfig{Codec: codec, InRate: 8000, InChannels: 1, Rate: 8000, Channels: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var frames [][]byte
+	for len(frames) < 50 {
+		e.Write(tone(1600, 8000, 440, 0.5), func(f []byte, _ int64) error {
+			frames = append(frames, append([]byte(nil), f...))
+			return nil
+		})
+	}
+	frames = frames[:50]
+	cfg := e.Config()
+	g722, g726 := NewG722Decoder(), (*G726Decoder)(nil)
+	if codec == CodecG726 {
+		g726, _ = NewG726Decoder(cfg.Bitrate)
+	}
+	rs, err := NewResampler(cfg.Rate, toRate, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pcm := make([]int16, 0, 640)
+	up := make([]int16, 0, rs.OutLen(320)+1)
+	st := make([]int16, 0, 2*cap(up))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		for _, f := range frames {
+			switch codec {
+			case CodecPCMU:
+				pcm = DecodeMuLaw(pcm[:0], f)
+			case CodecPCMA:
+				pcm = DecodeALaw(pcm[:0], f)
+			case CodecG722:
+				pcm = g722.Decode(pcm[:0], f)
+			case CodecG726:
+				pcm = g726.Decode(pcm[:0], f)
+			}
+			if toRate != cfg.Rate || toCh != 1 {
+				up = rs.Resample(up[:0], pcm)
+				st = MixChannels(st[:0], up, 1, toCh)
+			}
+		}
+	}
+}
+
+func BenchmarkAudioDecoder1s(b *testing.B) {
+	for _, codec := range []AudioCodec{CodecPCMU, CodecPCMA, CodecG722, CodecG726} {
+		native := 8000
+		if codec == CodecG722 {
+			native = 16000
+		}
+		b.Run(codec.String()+"/native", func(b *testing.B) { benchAudioDecoder(b, codec, native, 1) })
+		b.Run(codec.String()+"/to48kStereo", func(b *testing.B) { benchAudioDecoder(b, codec, 48000, 2) })
 	}
 }
