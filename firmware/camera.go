@@ -6,12 +6,15 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"rtspcam/drivers/v4l2"
 	"rtspcam/firmware/config"
 	"rtspcam/firmware/paths"
 	"rtspcam/firmware/source"
 	"rtspcam/firmware/source/camera"
+	"rtspcam/hwenc"
+	"rtspcam/hwenc/ffmpeg"
 	"rtspcam/hwenc/m2m"
 	"rtspcam/rtsp"
 	"rtspcam/rtsp/payload"
@@ -68,40 +71,51 @@ func cameraRequest(cfg *config.Config, path string, q url.Values) v4l2.Request {
 	return r
 }
 
-// h264Encoder opens the board's mem2mem H.264 encoder for raw frames of
-// format f, when it has one that takes them as they come.
-func h264Encoder(f v4l2.Format) (camera.Encoder, error) {
-	devs, err := m2m.Find("")
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range devs {
-		if !d.Encodes(v4l2.PixH264) || !d.Accepts(f.Pixel) {
-			continue
+// h264Selector tries the board's mem2mem H.264 encoder first, then
+// FFmpeg (in builds with the ffmpeg tag).
+var h264Selector = &hwenc.Selector{Backends: []hwenc.Backend{m2m.Backend{}, ffmpeg.Backend{}}}
+
+// h264Encoder returns the factory camera sources use for H.264 from raw
+// frames; it logs which backend took the job.
+func (a *App) h264Encoder(path string) camera.EncoderFactory {
+	return func(f v4l2.Format) (hwenc.VideoEncoder, error) {
+		fps := f.FPS
+		if fps <= 0 {
+			fps = 30
 		}
-		e, err := m2m.Open(d, m2m.Config{Input: f.Pixel, Coded: v4l2.PixH264, Width: f.Width, Height: f.Height,
-			FPS: f.FPS, GOP: max(1, int(f.FPS)), Profile: "high"})
+		enc, name, err := h264Selector.VideoEncoder(hwenc.VideoParams{Codec: hwenc.H264, Width: f.Width, Height: f.Height, FPS: fps})
 		if err != nil {
-			continue
+			return nil, err
 		}
-		if stride, _ := e.InputFormat(); f.Stride != 0 && stride != f.Stride {
-			e.Close()
-			continue
-		}
-		return e, nil
+		a.log.Info("camera H.264 encoder", "path", path, "backend", name, "input", f.String())
+		return enc, nil
 	}
-	return nil, fmt.Errorf("%w for %s", m2m.ErrNoEncoder, f.Pixel)
 }
 
-// hasH264Encoder tells whether the board has a mem2mem H.264 encoder.
+var (
+	h264Once  sync.Once
+	h264Ready bool
+)
+
+// hasH264Encoder tells whether this build and board can encode H.264:
+// a mem2mem device that makes it, or FFmpeg compiled in.
 func hasH264Encoder() bool {
-	devs, _ := m2m.Find("")
-	for _, d := range devs {
-		if d.Encodes(v4l2.PixH264) {
-			return true
+	h264Once.Do(func() {
+		if devs, _ := m2m.Find(""); len(devs) > 0 {
+			for _, d := range devs {
+				if d.Encodes(v4l2.PixH264) {
+					h264Ready = true
+					return
+				}
+			}
 		}
-	}
-	return false
+		enc, err := ffmpeg.Backend{}.NewVideoEncoder(hwenc.VideoParams{Codec: hwenc.H264, Width: 64, Height: 64, FPS: 25})
+		if err == nil {
+			enc.Close()
+			h264Ready = true
+		}
+	})
+	return h264Ready
 }
 
 // openCamera returns a reader's handle on the shared capture of a
@@ -133,7 +147,7 @@ func (a *App) openCamera(req *rtsp.Request, t paths.Target, cfg *config.Config) 
 	var opts camera.Options
 	opts.Request = want
 	if want.Codec == v4l2.CodecH264 && hasH264Encoder() {
-		opts.H264 = h264Encoder
+		opts.H264 = a.h264Encoder(req.Path)
 	}
 	src, err := camera.New(a.cams, dev, opts)
 	if err != nil {

@@ -129,4 +129,19 @@ func TestVideoDeviceServesAndSurvivesUnplug(t *testing.T) {
 	if got, err := screenProbe(t, base+"videodevice=usb%20cam"); err != nil || got != "mjpeg,640,480" {
 		t.Errorf("replugged: ffprobe says %q (%v)", got, err)
 	}
+
+	// H.264 asked of a raw camera: encoded by FFmpeg in builds with the
+	// ffmpeg tag (make test sets it where the libraries are), else MJPEG
+	// and a log line saying why.
+	got, err := screenProbe(t, base+"videodevice0?codec=h264")
+	if hasH264Encoder() {
+		if err != nil || got != "h264,320,240" {
+			t.Errorf("H.264 by an encoder: ffprobe says %q (%v)", got, err)
+		}
+		if !strings.Contains(logs.String(), "camera H.264 encoder") {
+			t.Errorf("the encoder choice was not logged")
+		}
+	} else if err != nil || got != "mjpeg,320,240" || !strings.Contains(logs.String(), "no H.264 encoder on this board") {
+		t.Errorf("H.264 without an encoder: ffprobe says %q (%v)", got, err)
+	}
 }

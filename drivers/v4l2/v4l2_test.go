@@ -1,6 +1,7 @@
 package v4l2_test
 
 import (
+	"bytes"
 	"errors"
 	"image"
 	"strings"
@@ -141,4 +142,37 @@ func FuzzToYCbCr(f *testing.F) {
 		pic := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
 		_ = v4l2.ToYCbCr(pic, fm, data) // must not panic
 	})
+}
+
+func FuzzSplitAnnexB(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 1, 0x67, 1, 0, 0, 1, 0x68, 2, 0, 0, 1, 0x65, 3})
+	f.Add([]byte{9, 9, 0, 0, 1, 0x41, 0, 0, 0})
+	f.Add([]byte{0, 0, 1, 0, 0, 1})
+	f.Add([]byte{0, 0, 0, 0, 0, 1, 0x65})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		nalus := v4l2.SplitAnnexB(nil, b)
+		if len(nalus) > v4l2.MaxNALUs {
+			t.Fatalf("%d units", len(nalus))
+		}
+		total := 0
+		for _, n := range nalus {
+			if len(n) == 0 {
+				t.Fatal("empty unit")
+			}
+			total += len(n)
+		}
+		if total > len(b) {
+			t.Fatalf("units hold %d bytes of %d", total, len(b))
+		}
+	})
+}
+
+func TestSplitAnnexB(t *testing.T) {
+	got := v4l2.SplitAnnexB(nil, []byte{7, 0, 0, 0, 1, 0x67, 1, 0, 0, 1, 0x68, 0, 0, 0, 1, 0x65, 3, 0, 0})
+	if len(got) != 3 || !bytes.Equal(got[0], []byte{0x67, 1}) || !bytes.Equal(got[1], []byte{0x68}) || !bytes.Equal(got[2], []byte{0x65, 3}) {
+		t.Fatalf("%x", got)
+	}
+	if !v4l2.HasIDR(got) || v4l2.HasIDR(got[:2]) {
+		t.Fatal("hasIDR")
+	}
 }

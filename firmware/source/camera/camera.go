@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"rtspcam/drivers/v4l2"
-	"rtspcam/hwenc/m2m"
+	"rtspcam/hwenc"
 	"rtspcam/hwenc/soft"
 	"rtspcam/rtsp/payload"
 	"rtspcam/rtsp/payload/h264"
@@ -27,16 +27,14 @@ type Writer interface {
 	WriteAU(track int, pts time.Duration, au [][]byte, key bool) error
 }
 
-// Encoder turns raw frames into coded frames; *m2m.Encoder is one.
-type Encoder interface {
-	Encode(src []byte, ts time.Duration, dst []byte) (m2m.Packet, error)
-	ForceKeyFrame()
-	Close() error
-}
+// EncoderFactory opens an H.264 encoder for raw frames of format f (the
+// mem2mem hardware, else FFmpeg, through hwenc.Selector), or returns an
+// error when there is none that fits.
+type EncoderFactory func(f v4l2.Format) (hwenc.VideoEncoder, error)
 
-// EncoderFactory opens an H.264 encoder for raw frames of format f, or
-// returns an error when there is none that fits.
-type EncoderFactory func(f v4l2.Format) (Encoder, error)
+// rawLayouts are the capture formats encoders take as they come, without
+// a conversion in Go.
+var rawLayouts = map[v4l2.PixelFormat]hwenc.PixelFormat{v4l2.PixNV12: hwenc.NV12, v4l2.PixYUYV: hwenc.YUYV, v4l2.PixYU12: hwenc.I420}
 
 // Mode is how frames reach the stream.
 type Mode int
@@ -49,14 +47,14 @@ const (
 )
 
 func (m Mode) String() string {
-	return [...]string{"H.264 from the camera", "MJPEG from the camera", "H.264 by the hardware encoder", "MJPEG by the pure-Go encoder"}[m]
+	return [...]string{"H.264 from the camera", "MJPEG from the camera", "H.264 by an encoder", "MJPEG by the pure-Go encoder"}[m]
 }
 
 // Options tune a Source.
 type Options struct {
 	Request v4l2.Request
 	Quality int            // JPEG quality for the pure-Go encoder (0: 75)
-	H264    EncoderFactory // nil: no H.264 encoder on this board
+	H264    EncoderFactory // nil: no H.264 encoder in this build or on this board
 }
 
 // Source captures one camera. Run may be called again after it returns,
@@ -135,7 +133,8 @@ type pipeline struct {
 	s     *Source
 	w     Writer
 	f     v4l2.Format
-	enc   Encoder
+	enc   hwenc.VideoEncoder
+	raw   hwenc.Raw
 	jpeg  *soft.MJPEGEncoder
 	pic   *image.YCbCr // full capture size
 	crop  *image.YCbCr // whole 8x8 blocks of pic (RFC 2435)
@@ -177,7 +176,7 @@ func (s *Source) Run(ctx context.Context, w Writer) error {
 }
 
 func (s *Source) newPipeline(f v4l2.Format, w Writer) (*pipeline, error) {
-	p := &pipeline{s: s, w: w, f: f, first: true, nalus: make([][]byte, 0, maxNALUs)}
+	p := &pipeline{s: s, w: w, f: f, first: true, nalus: make([][]byte, 0, v4l2.MaxNALUs)}
 	switch s.mode {
 	case EncodeH264:
 		enc, err := s.opts.H264(f)
@@ -185,7 +184,9 @@ func (s *Source) newPipeline(f v4l2.Format, w Writer) (*pipeline, error) {
 			return nil, fmt.Errorf("camera: %s: H.264 encoder: %w", s.dev.Name, err)
 		}
 		p.enc = enc
-		p.out = make([]byte, 0, f.Width*f.Height/2)
+		if _, ok := rawLayouts[f.Pixel]; !ok {
+			p.pic = image.NewYCbCr(image.Rect(0, 0, f.Width, f.Height), image.YCbCrSubsampleRatio420)
+		}
 	case EncodeMJPEG:
 		cw, ch := f.Width&^7, f.Height&^7
 		if cw == 0 || ch == 0 || f.Width%2 != 0 || f.Height%2 != 0 {
@@ -224,11 +225,11 @@ func (p *pipeline) frame(fr v4l2.Frame) error {
 		p.au[0] = fr.Data
 		err = p.w.WriteAU(0, pts, p.au[:], true)
 	case PassH264:
-		p.nalus = splitAnnexB(p.nalus[:0], fr.Data)
+		p.nalus = v4l2.SplitAnnexB(p.nalus[:0], fr.Data)
 		if len(p.nalus) == 0 {
 			return nil
 		}
-		err = p.w.WriteAU(0, pts, p.nalus, fr.Key || hasIDR(p.nalus))
+		err = p.w.WriteAU(0, pts, p.nalus, fr.Key || v4l2.HasIDR(p.nalus))
 	case EncodeMJPEG:
 		if cerr := v4l2.ToYCbCr(p.pic, p.f, fr.Data); cerr != nil {
 			if errors.Is(cerr, v4l2.ErrShortFrame) {
@@ -242,21 +243,40 @@ func (p *pipeline) frame(fr v4l2.Frame) error {
 		p.au[0] = p.out
 		err = p.w.WriteAU(0, pts, p.au[:], true)
 	case EncodeH264:
+		force := false
 		select {
 		case <-p.s.keyReq:
-			p.enc.ForceKeyFrame()
+			force = true
 		default:
 		}
-		pk, eerr := p.enc.Encode(fr.Data, pts, p.out[:0])
+		var img image.Image
+		if l, ok := rawLayouts[p.f.Pixel]; ok {
+			p.raw = hwenc.Raw{Format: l, Width: p.f.Width, Height: p.f.Height, Stride: p.f.Stride, Data: fr.Data}
+			if p.raw.Stride == 0 {
+				p.raw.Stride = p.f.Width
+				if l == hwenc.YUYV {
+					p.raw.Stride = 2 * p.f.Width
+				}
+			}
+			img = &p.raw
+		} else {
+			if cerr := v4l2.ToYCbCr(p.pic, p.f, fr.Data); cerr != nil {
+				if errors.Is(cerr, v4l2.ErrShortFrame) {
+					return nil
+				}
+				return fmt.Errorf("camera: %s: %w", p.s.dev.Name, cerr)
+			}
+			img = p.pic
+		}
+		nalus, key, eerr := p.enc.Encode(img, pts, force)
+		p.raw.Data = nil
 		if eerr != nil {
 			return fmt.Errorf("camera: %s: encode: %w", p.s.dev.Name, eerr)
 		}
-		p.out = pk.Data
-		p.nalus = splitAnnexB(p.nalus[:0], pk.Data)
-		if len(p.nalus) == 0 {
-			return nil
+		if len(nalus) == 0 {
+			return nil // the encoder fills its delay
 		}
-		err = p.w.WriteAU(0, pk.Time, p.nalus, pk.Key || hasIDR(p.nalus))
+		err = p.w.WriteAU(0, pts, nalus, key || v4l2.HasIDR(nalus))
 	}
 	p.au[0] = nil
 	if err != nil {

@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"image"
 	"rtspcam/drivers/v4l2"
 	"rtspcam/drivers/v4l2/v4l2test"
-	"rtspcam/hwenc/m2m"
+	"rtspcam/hwenc"
 	"rtspcam/rtsp/stream"
 )
 
@@ -125,18 +126,26 @@ type fakeEncoder struct {
 	forced int
 	closed bool
 	n      int
+	pics   []image.Image
+	nalu   [1][]byte
 }
 
-func (e *fakeEncoder) Encode(src []byte, ts time.Duration, dst []byte) (m2m.Packet, error) {
+func (e *fakeEncoder) Encode(img image.Image, pts time.Duration, force bool) ([][]byte, bool, error) {
 	e.n++
+	e.pics = append(e.pics, img)
+	if force {
+		e.forced++
+	}
 	nal := byte(0x41)
-	if e.n == 1 || e.forced > 0 && e.n == 3 {
+	if e.n == 1 || force {
 		nal = 0x65
 	}
-	return m2m.Packet{Data: append(dst, 0, 0, 1, nal, byte(len(src))), Time: ts, Key: nal == 0x65}, nil
+	e.nalu[0] = []byte{nal, byte(e.n)}
+	return e.nalu[:], nal == 0x65, nil
 }
-func (e *fakeEncoder) ForceKeyFrame() { e.forced++ }
-func (e *fakeEncoder) Close() error   { e.closed = true; return nil }
+func (e *fakeEncoder) Params() hwenc.VideoParams { return hwenc.VideoParams{} }
+func (e *fakeEncoder) Header() [][]byte          { return nil }
+func (e *fakeEncoder) Close() error              { e.closed = true; return nil }
 
 func TestRawToH264GoesThroughTheEncoderAndForcesKeyFrames(t *testing.T) {
 	sys := v4l2test.New(v4l2test.Camera("cam", v4l2.PixYUYV, v4l2.PixNV12))
@@ -144,16 +153,30 @@ func TestRawToH264GoesThroughTheEncoderAndForcesKeyFrames(t *testing.T) {
 	enc := &fakeEncoder{}
 	var got v4l2.Format
 	s, err := New(sys, devs[0], Options{Request: v4l2.Request{Codec: v4l2.CodecH264, FPS: 100},
-		H264: func(f v4l2.Format) (Encoder, error) { got = f; return enc, nil }})
+		H264: func(f v4l2.Format) (hwenc.VideoEncoder, error) { got = f; return enc, nil }})
 	if err != nil || s.Mode() != EncodeH264 || s.Format().Pixel != v4l2.PixNV12 {
 		t.Fatalf("%v %v %v", s.Mode(), s.Format(), err)
 	}
-	s.RequestKeyFrame()
-	rec := runFrames(t, s, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := &recorder{onAU: func(n int) {
+		if n == 1 {
+			s.RequestKeyFrame() // a reader joins after the first frame
+		}
+		if n == 3 {
+			cancel()
+		}
+	}}
+	if err := s.Run(ctx, rec); !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
 	if got.Pixel != v4l2.PixNV12 || got.Width != 640 || enc.forced != 1 || !enc.closed {
 		t.Fatalf("encoder format %v forced %d closed %v", got, enc.forced, enc.closed)
 	}
-	if !rec.aus[0].key || rec.aus[1].key || !rec.aus[2].key || rec.aus[1].pts != 10*time.Millisecond {
+	// NV12 goes to the encoder as the capture buffer, not converted.
+	if raw, ok := enc.pics[0].(*hwenc.Raw); !ok || raw.Format != hwenc.NV12 || raw.Stride != 640 || raw.Width != 640 {
+		t.Fatalf("encoder got %T %+v", enc.pics[0], enc.pics[0])
+	}
+	if !rec.aus[0].key || !rec.aus[1].key || rec.aus[2].key || rec.aus[1].pts != 10*time.Millisecond {
 		t.Fatalf("AUs %+v", rec.aus)
 	}
 	// Without an encoder, H.264 falls back to MJPEG and says so.
@@ -307,38 +330,5 @@ func BenchmarkFrameToRTP(b *testing.B) {
 				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 			}
 		})
-	}
-}
-
-func FuzzSplitAnnexB(f *testing.F) {
-	f.Add([]byte{0, 0, 0, 1, 0x67, 1, 0, 0, 1, 0x68, 2, 0, 0, 1, 0x65, 3})
-	f.Add([]byte{9, 9, 0, 0, 1, 0x41, 0, 0, 0})
-	f.Add([]byte{0, 0, 1, 0, 0, 1})
-	f.Add([]byte{0, 0, 0, 0, 0, 1, 0x65})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		nalus := splitAnnexB(nil, b)
-		if len(nalus) > maxNALUs {
-			t.Fatalf("%d units", len(nalus))
-		}
-		total := 0
-		for _, n := range nalus {
-			if len(n) == 0 {
-				t.Fatal("empty unit")
-			}
-			total += len(n)
-		}
-		if total > len(b) {
-			t.Fatalf("units hold %d bytes of %d", total, len(b))
-		}
-	})
-}
-
-func TestSplitAnnexB(t *testing.T) {
-	got := splitAnnexB(nil, []byte{7, 0, 0, 0, 1, 0x67, 1, 0, 0, 1, 0x68, 0, 0, 0, 1, 0x65, 3, 0, 0})
-	if len(got) != 3 || !bytes.Equal(got[0], []byte{0x67, 1}) || !bytes.Equal(got[1], []byte{0x68}) || !bytes.Equal(got[2], []byte{0x65, 3}) {
-		t.Fatalf("%x", got)
-	}
-	if !hasIDR(got) || hasIDR(got[:2]) {
-		t.Fatal("hasIDR")
 	}
 }
