@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"rtspcam/drivers/v4l2"
 )
 
@@ -99,7 +101,7 @@ func (s *System) Open(dev v4l2.DeviceInfo, f v4l2.Format) (v4l2.Capture, error) 
 	}
 	s.opens++
 	s.open++
-	c := &Capture{sys: s, f: f, gone: gone, start: time.Now()}
+	c := &Capture{sys: s, f: f, gone: gone, start: time.Now(), base: monotonic()}
 	c.buf = FillFrame(f, 0)
 	return c, nil
 }
@@ -110,6 +112,7 @@ type Capture struct {
 	f      v4l2.Format
 	gone   chan struct{}
 	start  time.Time
+	base   time.Duration // CLOCK_MONOTONIC at the start, as kernel timestamps count
 	seq    uint32
 	buf    []byte
 	closed bool
@@ -119,8 +122,8 @@ type Capture struct {
 // Format is the capture's format.
 func (c *Capture) Format() v4l2.Format { return c.f }
 
-// Next waits for the next frame period and returns a frame whose Time
-// is the period's start plus a fixed base, as a kernel timestamp would be.
+// Next waits for the next frame period and returns a frame whose Time is
+// the period's due time on CLOCK_MONOTONIC, as a kernel timestamp is.
 func (c *Capture) Next(ctx context.Context) (v4l2.Frame, error) {
 	period := time.Duration(float64(time.Second) / c.f.FPS)
 	due := time.Duration(c.seq) * period
@@ -151,7 +154,7 @@ func (c *Capture) Next(ctx context.Context) (v4l2.Frame, error) {
 	} else if len(c.buf) > 0 {
 		c.buf[0] = byte(c.seq)
 	}
-	fr := v4l2.Frame{Data: c.buf, Time: time.Hour + due, Seq: c.seq, Key: true}
+	fr := v4l2.Frame{Data: c.buf, Time: c.base + due, Seq: c.seq, Key: true}
 	c.seq++
 	return fr, nil
 }
@@ -216,4 +219,10 @@ func FillFrame(f v4l2.Format, seq uint32) []byte {
 		return b
 	}
 	return []byte{byte(seq), 0, 0, 1}
+}
+
+func monotonic() time.Duration {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return time.Duration(ts.Nano())
 }

@@ -13,6 +13,8 @@ import (
 	"image"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"rtspcam/drivers/v4l2"
 	"rtspcam/hwenc"
 	"rtspcam/hwenc/soft"
@@ -26,6 +28,17 @@ import (
 type Writer interface {
 	WriteAU(track int, pts time.Duration, au [][]byte, key bool) error
 }
+
+// captureTimeWriter is a Writer that maps RTP time to when a frame was
+// captured for RTCP sender reports; *stream.Stream is one.
+type captureTimeWriter interface {
+	WriteAUAt(track int, pts time.Duration, captured time.Time, au [][]byte, key bool) error
+}
+
+// maxCaptureAge bounds how old a capture timestamp may look before it is
+// taken for a clock other than CLOCK_MONOTONIC (drivers that copy or do
+// not set timestamps) and ignored.
+const maxCaptureAge = time.Second
 
 // EncoderFactory opens an H.264 encoder for raw frames of format f (the
 // mem2mem hardware, else FFmpeg, through hwenc.Selector), or returns an
@@ -132,6 +145,7 @@ func (s *Source) RequestKeyFrame() {
 type pipeline struct {
 	s     *Source
 	w     Writer
+	at    captureTimeWriter // w, when it takes capture times
 	f     v4l2.Format
 	enc   hwenc.VideoEncoder
 	raw   hwenc.Raw
@@ -177,6 +191,7 @@ func (s *Source) Run(ctx context.Context, w Writer) error {
 
 func (s *Source) newPipeline(f v4l2.Format, w Writer) (*pipeline, error) {
 	p := &pipeline{s: s, w: w, f: f, first: true, nalus: make([][]byte, 0, v4l2.MaxNALUs)}
+	p.at, _ = w.(captureTimeWriter)
 	switch s.mode {
 	case EncodeH264:
 		enc, err := s.opts.H264(f)
@@ -223,13 +238,13 @@ func (p *pipeline) frame(fr v4l2.Frame) error {
 	switch p.s.mode {
 	case PassMJPEG:
 		p.au[0] = fr.Data
-		err = p.w.WriteAU(0, pts, p.au[:], true)
+		err = p.write(pts, fr.Time, p.au[:], true)
 	case PassH264:
 		p.nalus = v4l2.SplitAnnexB(p.nalus[:0], fr.Data)
 		if len(p.nalus) == 0 {
 			return nil
 		}
-		err = p.w.WriteAU(0, pts, p.nalus, fr.Key || v4l2.HasIDR(p.nalus))
+		err = p.write(pts, fr.Time, p.nalus, fr.Key || v4l2.HasIDR(p.nalus))
 	case EncodeMJPEG:
 		if cerr := v4l2.ToYCbCr(p.pic, p.f, fr.Data); cerr != nil {
 			if errors.Is(cerr, v4l2.ErrShortFrame) {
@@ -241,7 +256,7 @@ func (p *pipeline) frame(fr v4l2.Frame) error {
 			return fmt.Errorf("camera: %s: %w", p.s.dev.Name, err)
 		}
 		p.au[0] = p.out
-		err = p.w.WriteAU(0, pts, p.au[:], true)
+		err = p.write(pts, fr.Time, p.au[:], true)
 	case EncodeH264:
 		force := false
 		select {
@@ -276,11 +291,34 @@ func (p *pipeline) frame(fr v4l2.Frame) error {
 		if len(nalus) == 0 {
 			return nil // the encoder fills its delay
 		}
-		err = p.w.WriteAU(0, pts, nalus, key || v4l2.HasIDR(nalus))
+		err = p.write(pts, fr.Time, nalus, key || v4l2.HasIDR(nalus))
 	}
 	p.au[0] = nil
 	if err != nil {
 		return fmt.Errorf("camera: %s: write: %w", p.s.dev.Name, err)
 	}
 	return nil
+}
+
+// write hands one access unit on, with the wall-clock time of its capture
+// (from the kernel's monotonic timestamp) when the writer takes it, so
+// RTCP maps RTP time to when the picture was taken.
+func (p *pipeline) write(pts, captured time.Duration, au [][]byte, key bool) error {
+	if p.at == nil {
+		return p.w.WriteAU(0, pts, au, key)
+	}
+	var at time.Time
+	if age := monotonicNow() - captured; captured > 0 && age >= 0 && age < maxCaptureAge {
+		at = time.Now().Add(-age)
+	}
+	return p.at.WriteAUAt(0, pts, at, au, key)
+}
+
+// monotonicNow is CLOCK_MONOTONIC, the clock of V4L2 timestamps.
+func monotonicNow() time.Duration {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
 }

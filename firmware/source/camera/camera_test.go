@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image/jpeg"
 	"sort"
 	"sync"
@@ -27,7 +28,41 @@ type au struct {
 type recorder struct {
 	mu   sync.Mutex
 	aus  []au
+	at   []time.Time // capture times, when written with WriteAUAt
 	onAU func(n int)
+}
+
+// atRecorder is a recorder that takes capture times, as *stream.Stream.
+type atRecorder struct{ recorder }
+
+func (r *atRecorder) WriteAUAt(track int, pts time.Duration, at time.Time, a [][]byte, key bool) error {
+	r.mu.Lock()
+	r.at = append(r.at, at)
+	if d := time.Since(at); at.IsZero() || d < 0 || d > 100*time.Millisecond {
+		r.mu.Unlock()
+		return fmt.Errorf("capture time %v is %v ago", at, d)
+	}
+	r.mu.Unlock()
+	return r.WriteAU(track, pts, a, key)
+}
+
+func TestCaptureTimesReachTheStream(t *testing.T) {
+	sys := v4l2test.New(v4l2test.Camera("cam", v4l2.PixMJPEG))
+	devs, _ := sys.Devices()
+	s, _ := New(sys, devs[0], Options{Request: v4l2.Request{FPS: 100}})
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := &atRecorder{}
+	rec.onAU = func(n int) {
+		if n == 3 {
+			cancel()
+		}
+	}
+	if err := s.Run(ctx, rec); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v", err)
+	}
+	if len(rec.at) != 3 || !rec.at[1].After(rec.at[0]) {
+		t.Fatalf("capture times %v", rec.at)
+	}
 }
 
 func (r *recorder) WriteAU(track int, pts time.Duration, a [][]byte, key bool) error {
@@ -79,7 +114,7 @@ func TestRawCameraIsSentAsMJPEGWithCaptureTimes(t *testing.T) {
 	}
 	rec := runFrames(t, s, 5)
 	for i, a := range rec.aus {
-		// The fake stamps frame n at 1 h + n periods: pts counts from the first.
+		// The fake stamps frame n at its due time: pts counts from the first.
 		if a.pts != time.Duration(i)*20*time.Millisecond || !a.key {
 			t.Fatalf("frame %d: pts %v key %v", i, a.pts, a.key)
 		}
