@@ -179,33 +179,29 @@ func (a *App) Start() error {
 	if err := a.startListener(cfg, "rtsp", port, FallbackRTSPPort, nil); err != nil {
 		return err
 	}
+	// The other listeners are extras: a camera whose web UI holds port 80,
+	// or whose certificate file is damaged, still streams over RTSP.
+	optional := func(scheme string, port, fallback int, certFile, keyFile string, useTLS bool) {
+		var tc *tls.Config
+		if useTLS {
+			var err error
+			if tc, err = a.tlsConfig(cfg, scheme, certFile, keyFile); err != nil {
+				a.log.Error("listener disabled", "listener", scheme, "err", err)
+				return
+			}
+		}
+		if err := a.startListener(cfg, scheme, port, fallback, tc); err != nil {
+			a.log.Error("listener disabled", "listener", scheme, "err", err)
+		}
+	}
 	if cfg.RTSPS.Enable {
-		tc, err := a.tlsConfig(cfg, "rtsps", cfg.RTSPS.Cert, cfg.RTSPS.Key)
-		if err != nil {
-			a.closeListeners()
-			return err
-		}
-		if err := a.startListener(cfg, "rtsps", orDefault(cfg.RTSPS.Port, config.DefaultRTSPSPort), FallbackRTSPSPort, tc); err != nil {
-			a.closeListeners()
-			return err
-		}
+		optional("rtsps", orDefault(cfg.RTSPS.Port, config.DefaultRTSPSPort), FallbackRTSPSPort, cfg.RTSPS.Cert, cfg.RTSPS.Key, true)
 	}
 	if cfg.RTSPOverHTTP {
-		if err := a.startListener(cfg, "http", orDefault(cfg.HTTPPort, config.DefaultHTTPPort), FallbackHTTPPort, nil); err != nil {
-			a.closeListeners()
-			return err
-		}
+		optional("http", orDefault(cfg.HTTPPort, config.DefaultHTTPPort), FallbackHTTPPort, "", "", false)
 	}
 	if cfg.RTSPOverHTTPS {
-		tc, err := a.tlsConfig(cfg, "https", cfg.HTTPSCert, cfg.HTTPSKey)
-		if err != nil {
-			a.closeListeners()
-			return err
-		}
-		if err := a.startListener(cfg, "https", orDefault(cfg.HTTPSPort, config.DefaultHTTPSPort), FallbackHTTPSPort, tc); err != nil {
-			a.closeListeners()
-			return err
-		}
+		optional("https", orDefault(cfg.HTTPSPort, config.DefaultHTTPSPort), FallbackHTTPSPort, cfg.HTTPSCert, cfg.HTTPSKey, true)
 	}
 	if err := a.startPushers(cfg); err != nil {
 		a.closePushers()
@@ -251,15 +247,6 @@ func (a *App) startListener(cfg *config.Config, scheme string, port, fallback in
 	}()
 	a.log.Info(scheme+" listening", "addr", l.Addr().String())
 	return nil
-}
-
-// closeListeners undoes a Start that failed half way.
-func (a *App) closeListeners() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, l := range a.listeners {
-		l.l.Close()
-	}
 }
 
 func (a *App) listen(cfg *config.Config, port int) (net.Listener, error) {

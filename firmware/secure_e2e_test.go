@@ -257,3 +257,68 @@ func firstLine(out []byte, prefix string) string {
 	}
 	return ""
 }
+
+// TestE2EOptionalListenersFailAlone: a busy HTTP port and a damaged HTTPS
+// certificate disable those listeners only, with an error logged; RTSP and
+// RTSPS still serve.
+func TestE2EOptionalListenersFailAlone(t *testing.T) {
+	t.Parallel()
+	busy, err := net.Listen("tcp4", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cfgDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(cfgDir, "bad.crt"), []byte("not a certificate"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cfgDir, "bad.key"), []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Path = filepath.Join(cfgDir, "rtspserver.cfg")
+	cfg.RTSPPort = e2eFreePort(t)
+	cfg.MediaDir = t.TempDir()
+	cfg.RTSPS = config.RTSPS{Enable: true, Port: e2eFreePort(t)}
+	cfg.RTSPOverHTTP, cfg.HTTPPort = true, busy.Addr().(*net.TCPAddr).Port
+	cfg.RTSPOverHTTPS, cfg.HTTPSPort = true, e2eFreePort(t)
+	cfg.HTTPSCert, cfg.HTTPSKey = "bad.crt", "bad.key"
+	logs := &lockedBuffer{}
+	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Start(); err != nil {
+		t.Fatalf("Start failed for an optional listener: %v", err)
+	}
+	defer app.Close()
+	if app.Addr("http") != nil || app.Addr("https") != nil {
+		t.Fatalf("listeners %v, want no http and no https", app.Addrs())
+	}
+	for _, want := range []string{"listener=http", "listener=https", "bad.crt"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+	for _, scheme := range []string{"rtsp", "rtsps"} {
+		nc, err := net.Dial("tcp4", fmt.Sprintf("127.0.0.1:%d", e2ePort(app, scheme)))
+		if err != nil {
+			t.Fatalf("%s: %v", scheme, err)
+		}
+		if scheme == "rtsps" {
+			tc := tls.Client(nc, &tls.Config{InsecureSkipVerify: true})
+			if err := tc.Handshake(); err != nil {
+				t.Fatalf("rtsps handshake: %v", err)
+			}
+			nc = tc
+		}
+		fmt.Fprintf(nc, "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n")
+		nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+		buf := make([]byte, 64)
+		n, _ := nc.Read(buf)
+		nc.Close()
+		if !strings.HasPrefix(string(buf[:n]), "RTSP/1.0 200") {
+			t.Fatalf("%s answered %q", scheme, buf[:n])
+		}
+	}
+}
