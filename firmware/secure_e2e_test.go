@@ -322,3 +322,27 @@ func TestE2EOptionalListenersFailAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EServerIPv6: serverip naming an IPv6 address listens there alone
+// and prints it in brackets.
+func TestE2EServerIPv6(t *testing.T) {
+	t.Parallel()
+	e2eRequireTools(t, "ffprobe")
+	app := e2eStartWith(t, t.TempDir(), t.TempDir(), func(c *config.Config) { c.ServerIP = "::1" })
+	port := e2ePort(app, "rtsp")
+	want := fmt.Sprintf("rtsp://[::1]:%d/testpattern", port)
+	if !slices.Contains(app.URLs(), want) {
+		t.Fatalf("URLs %q lack %s", app.URLs(), want)
+	}
+	p, err := e2eFFprobe(context.Background(), want, "-rtsp_transport", "udp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e2eSummary(p.Streams); !slices.Equal(got, e2eSummary(e2eTestPattern)) {
+		t.Fatalf("ffprobe %s: %q", want, got)
+	}
+	if c, err := net.DialTimeout("tcp4", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
+		c.Close()
+		t.Fatal("listening on IPv4 too, with serverip ::1")
+	}
+}
