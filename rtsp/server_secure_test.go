@@ -279,7 +279,7 @@ func expectClosed(t *testing.T, what string, r io.Reader, nc net.Conn, within ti
 }
 
 func TestTunnelErrors(t *testing.T) {
-	ts := newTestServer(t, false, func(s *rtsp.Server) { s.TunnelTimeout = 300 * time.Millisecond })
+	ts := newTestServer(t, false, func(s *rtsp.Server) { s.TunnelTimeout = time.Second })
 
 	t.Run("get without post", func(t *testing.T) {
 		get, br := openTunnelGet(t, dialTCP, ts.addr, newCookie())
@@ -371,7 +371,8 @@ func TestWebSocketSubprotocol(t *testing.T) {
 // TestSecureNoLeaks: after sessions on every transport (and the failed
 // tunnels and upgrades) end, no goroutine or descriptor is left.
 func TestSecureNoLeaks(t *testing.T) {
-	ts := newTestServer(t, false, func(s *rtsp.Server) { s.TunnelTimeout = 200 * time.Millisecond })
+	// Long enough for a loaded CI machine to pair the tunnels that should.
+	ts := newTestServer(t, false, func(s *rtsp.Server) { s.TunnelTimeout = time.Second })
 	tlsAddr := serveTLS(t, ts)
 	warm := clientOn(t, dialTLS(t, tlsAddr))
 	expectStatus(t, "warm-up", warm.do("OPTIONS", "*", nil), 200)
@@ -397,7 +398,7 @@ func TestSecureNoLeaks(t *testing.T) {
 	if _, res, err := dialWS(t, "ws://"+ts.addr+"/live"); err == nil || res == nil {
 		t.Fatal("upgrade without subprotocol accepted")
 	}
-	time.Sleep(500 * time.Millisecond) // past the tunnel timeout
+	time.Sleep(1300 * time.Millisecond) // past the tunnel timeout
 	lone.Close()
 	lonePost.Close()
 	wsTransport.CloseIdleConnections()
