@@ -211,6 +211,15 @@ func (a *App) Start() error {
 	return nil
 }
 
+// closeListeners undoes a Start that failed half way.
+func (a *App) closeListeners() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, l := range a.listeners {
+		l.l.Close()
+	}
+}
+
 func orDefault(v, def int) int {
 	if v == 0 {
 		return def
