@@ -103,6 +103,13 @@ func (l *Live) attach(r *stream.Reader) ([]stream.TrackState, int, error) {
 			k.RequestKeyFrame()
 		}
 	} else {
+		// A run stopped for idleness may still be ending: two runs at
+		// once would share the runner's buffers. A cancelled run exits
+		// without taking l.mu, and a failed one has released it before
+		// cancel became nil, so waiting here cannot deadlock.
+		if l.done != nil {
+			<-l.done
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		l.cancel = cancel
 		l.done = make(chan struct{})

@@ -129,3 +129,45 @@ func TestLiveSourceFailureEndsReadersAndRecovers(t *testing.T) {
 	}
 	h2.Close()
 }
+
+// slowStopRunner takes a while to end after its context is cancelled, as a
+// device that drains its buffers does, and records whether two runs ever
+// overlapped.
+type slowStopRunner struct {
+	alive   atomic.Int32
+	overlap atomic.Bool
+}
+
+func (r *slowStopRunner) Formats() []payload.Format { return []payload.Format{&g711.Format{MuLaw: true}} }
+
+func (r *slowStopRunner) Run(ctx context.Context, w Writer) error {
+	if r.alive.Add(1) > 1 {
+		r.overlap.Store(true)
+	}
+	defer r.alive.Add(-1)
+	<-ctx.Done()
+	time.Sleep(5 * time.Millisecond)
+	return ctx.Err()
+}
+
+// A reader arriving while an idle run is still stopping must not start a
+// second run beside it: the two would share the runner's buffers.
+func TestLiveNeverRunsTwiceAtOnce(t *testing.T) {
+	run := &slowStopRunner{}
+	l := NewLive("x", run, nil)
+	l.Linger = time.Millisecond
+	defer l.Close()
+	h := l.Open()
+	for i := range 50 {
+		r := stream.NewReader(0)
+		if _, _, err := h.Play(r, nil); err != nil {
+			t.Fatal(err)
+		}
+		h.Pause(r)
+		r.Close()
+		time.Sleep(time.Duration(i%4) * time.Millisecond)
+	}
+	if run.overlap.Load() {
+		t.Fatal("a new run started while the previous one was still ending")
+	}
+}
