@@ -138,7 +138,9 @@ type slowStopRunner struct {
 	overlap atomic.Bool
 }
 
-func (r *slowStopRunner) Formats() []payload.Format { return []payload.Format{&g711.Format{MuLaw: true}} }
+func (r *slowStopRunner) Formats() []payload.Format {
+	return []payload.Format{&g711.Format{MuLaw: true}}
+}
 
 func (r *slowStopRunner) Run(ctx context.Context, w Writer) error {
 	if r.alive.Add(1) > 1 {
