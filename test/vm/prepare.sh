@@ -29,18 +29,27 @@ if [ -f stamp ] && [ "$(cat stamp)" = "$K" ]; then
   exit 0
 fi
 rm -rf kpkg bb hdr src oot ./*.deb stamp
-"${APT[@]}" download "linux-image-$K$SUF" "busybox-static$SUF" linux-source-6.1 >/dev/null
+"${APT[@]}" download "linux-image-$K$SUF" "busybox-static$SUF" >/dev/null 2>&1
+# linux-source is the same for both guests: fetch it once per cache.
+if ! ls "$CACHE"/linux-source-6.1_*.deb >/dev/null 2>&1; then
+  (cd "$CACHE" && "${APT[@]}" download linux-source-6.1 >/dev/null 2>&1)
+fi
 dpkg -x linux-image-"$K"_*.deb kpkg
 dpkg -x busybox-static_*.deb bb
 cp bb/bin/busybox busybox
 cp kpkg/boot/vmlinuz-"$K" vmlinuz
 echo "$K" >kver
-# Only the media driver sources are needed: about 10 MB out of the tarball.
-mkdir -p src
-dpkg-deb --fsys-tarfile linux-source-6.1_*.deb | tar -xO ./usr/src/linux-source-6.1.tar.xz | xz -dc \
-  | tar -x -C src --strip-components=1 --wildcards 'linux-source-6.1/drivers/media/test-drivers/*' 'linux-source-6.1/drivers/media/v4l2-core/*'
+# Only the media driver sources are needed: about 10 MB out of the
+# tarball, unpacked once per cache for both guests.
+if [ ! -f "$CACHE/media-src/stamp" ]; then
+  rm -rf "$CACHE/media-src"; mkdir -p "$CACHE/media-src"
+  dpkg-deb --fsys-tarfile "$(ls "$CACHE"/linux-source-6.1_*.deb | tail -1)" | tar -xO ./usr/src/linux-source-6.1.tar.xz | xz -dc \
+    | tar -x -C "$CACHE/media-src" --strip-components=1 --wildcards 'linux-source-6.1/drivers/media/test-drivers/*' 'linux-source-6.1/drivers/media/v4l2-core/*'
+  touch "$CACHE/media-src/stamp"
+fi
+mkdir -p src && cp -r "$CACHE/media-src/drivers" src/
 if [ "$ARCH" = arm64 ]; then
-  "${APT[@]}" download "linux-headers-$K$SUF" >/dev/null
+  "${APT[@]}" download "linux-headers-$K$SUF" >/dev/null 2>&1
   dpkg -x linux-headers-"$K"_*.deb hdr
   H=$OUT/hdr/usr/src/linux-headers-$K
   # The arm64 headers' build tools are arm64 binaries: borrow the host's
