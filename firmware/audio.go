@@ -11,6 +11,7 @@ import (
 	"rtspcam/firmware/config"
 	"rtspcam/firmware/paths"
 	"rtspcam/firmware/source"
+	"rtspcam/firmware/source/file"
 	"rtspcam/firmware/source/mic"
 	"rtspcam/hwenc"
 	"rtspcam/hwenc/soft"
@@ -209,4 +210,52 @@ func (a *App) closeMics() {
 	for _, l := range ls {
 		l.Close()
 	}
+}
+
+// fileAudio is the transcoding a file request asks of its audio through
+// ae=/sr=/ch=/ab=/ptime= or its <output> node's <audio>, or nil for none.
+// Only G.711 audio re-encodes here (to the other law, G.722, G.726, other
+// rates and channel counts); a file whose audio already matches plays
+// untouched. What the URL asks and cannot be done is a 400 or 415; what
+// only the config asks is logged and the file plays as it is.
+func (a *App) fileAudio(req *rtsp.Request, cfg *config.Config) (func(file.Demuxer) (file.Demuxer, error), error) {
+	q := req.Query
+	byURL := q.Get("ae") != "" || q.Get("sr") != "" || q.Get("ch") != "" || q.Get("ab") != "" || q.Get("ptime") != ""
+	o := cfg.MatchOutput(req.Path)
+	byConfig := o != nil && o.Audio.Codec != ""
+	if !byURL && !byConfig {
+		return nil, nil
+	}
+	p, err := audioRequest(req, cfg)
+	if err != nil {
+		a.log.Info("bad audio parameters", "path", req.Path, "err", err)
+		return nil, &rtsp.StatusError{Code: 400, Reason: "Bad Request (" + err.Error() + ")"}
+	}
+	if q.Get("ch") == "" && (o == nil || o.Audio.Channels == 0) {
+		p.channels = 0 // keep the file's
+	}
+	if q.Get("sr") == "" && (o == nil || o.Audio.SampleRate == 0) {
+		p.rate = 0
+	}
+	codec, ok := softCodec(p.codec)
+	if !ok {
+		if byURL {
+			a.log.Info("no pure-Go encoder for the file audio asked", "path", req.Path, "codec", p.codec)
+			return nil, &rtsp.StatusError{Code: 415, Reason: "Unsupported Media Type (" + p.codec + ")"}
+		}
+		return nil, nil
+	}
+	want := soft.AudioEncoderConfig{Codec: codec, Rate: p.rate, Channels: p.channels, Bitrate: p.bitrate * 1000,
+		FrameDuration: p.ptime}
+	return func(d file.Demuxer) (file.Demuxer, error) {
+		t, err := source.TranscodeAudio(d, want)
+		if err != nil && !byURL {
+			a.log.Warn("file audio not transcoded as the output node asks", "path", req.Path, "err", err)
+			return d, nil
+		}
+		if err == nil && t != d {
+			a.log.Info("file audio transcoded", "path", req.Path, "codec", p.codec)
+		}
+		return t, err
+	}, nil
 }

@@ -29,10 +29,14 @@ func (a *App) OpenMedia(req *rtsp.Request) (rtsp.Media, error) {
 			}
 			return nil, rtsp.ErrNotFound
 		}
-		p, err := source.OpenFile(req.Path, full, cfg.LoopNums, a.log)
+		wrap, err := a.fileAudio(req, cfg)
+		if err != nil {
+			return nil, err
+		}
+		p, err := source.OpenFileWith(req.Path, full, cfg.LoopNums, a.log, wrap)
 		if err != nil {
 			a.log.Warn("cannot play file", "path", req.Path, "err", err)
-			if errors.Is(err, file.ErrUnsupported) {
+			if errors.Is(err, file.ErrUnsupported) || errors.Is(err, source.ErrNoAudioTranscode) {
 				return nil, &rtsp.StatusError{Code: 415, Reason: "Unsupported Media Type"}
 			}
 			return nil, rtsp.ErrNotFound

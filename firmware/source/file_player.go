@@ -42,9 +42,23 @@ type FilePlayer struct {
 // OpenFile opens path for one session. loops is loop_nums: how many times
 // the file plays (-1 forever; 0 counts as once).
 func OpenFile(name, path string, loops int, logger *slog.Logger) (*FilePlayer, error) {
+	return OpenFileWith(name, path, loops, logger, nil)
+}
+
+// OpenFileWith is OpenFile with the demuxer passed through wrap first (a
+// transcoder, say); wrap may be nil.
+func OpenFileWith(name, path string, loops int, logger *slog.Logger, wrap func(file.Demuxer) (file.Demuxer, error)) (*FilePlayer, error) {
 	dmx, err := file.Open(path)
 	if err != nil {
 		return nil, err
+	}
+	if wrap != nil {
+		w, err := wrap(dmx)
+		if err != nil {
+			dmx.Close()
+			return nil, err
+		}
+		dmx = w
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
