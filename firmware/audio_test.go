@@ -17,6 +17,7 @@ import (
 
 	"rtspcam/drivers/pulse/pulsetest"
 	"rtspcam/firmware/config"
+	"rtspcam/firmware/source"
 	"rtspcam/firmware/source/mic"
 	"rtspcam/hwenc/ffmpeg"
 )
@@ -226,6 +227,25 @@ func TestAudioDeviceCapture(t *testing.T) {
 			}
 		})
 	}
+
+	// Every capture stops after its last reader (and the linger): no
+	// record stream is left on the sound server.
+	t.Run("captures stop", func(t *testing.T) {
+		deadline := time.Now().Add(source.DefaultLinger + 5*time.Second)
+		for {
+			out, err := srv.Command("pactl", "list", "short", "source-outputs").CombinedOutput()
+			if err != nil {
+				t.Fatalf("pactl: %v: %s", err, out)
+			}
+			if strings.TrimSpace(string(out)) == "" {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("record streams still open after the readers left:\n%s", out)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 
 	t.Run("missing and refused", func(t *testing.T) {
 		out, err := e2eRun(context.Background(), 10*time.Second, "ffprobe", "-v", "error", base+"audiodevice=nope")
