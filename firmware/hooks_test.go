@@ -1,8 +1,11 @@
 package firmware
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -198,12 +201,13 @@ func TestNotifyRefusesPlayAndPublish(t *testing.T) {
 }
 
 // TestNotifyTimeoutHoldsOnlyItsClient: a hook that never answers refuses
-// its client after the timeout, while another client plays meanwhile.
+// its client after the timeout, while another client is served meanwhile.
 func TestNotifyTimeoutHoldsOnlyItsClient(t *testing.T) {
 	t.Parallel()
 	e2eRequireTools(t, "ffmpeg", "ffprobe")
+	const timeout = 4 * time.Second
 	h := newNotifyHook(t)
-	pa := notifyStart(t, h, "POST", 3*time.Second)
+	pa := notifyStart(t, h, "POST", timeout)
 	// A file path whose connect hook hangs: name is the path asked for.
 	h.hang["slow.mkv"] = true
 	e2eMakeClip(t, pa.app.Config().MediaDir, "slow.mkv", e2eJoin(e2eVideoIn("160x120"), []string{"-c:v", "mjpeg", "-t", "1"}))
@@ -214,13 +218,15 @@ func TestNotifyTimeoutHoldsOnlyItsClient(t *testing.T) {
 		slow <- err
 	}()
 	h.waitCalls(t, "slow.mkv", "connect")
+	// Another client's connect hook and DESCRIBE are answered at once.
 	fastStart := time.Now()
-	if _, err := e2eFFprobe(context.Background(), pa.base+"testpattern", "-rtsp_transport", "tcp"); err != nil {
-		t.Fatalf("another client while a hook hangs: %v", err)
+	if status := rtspStatus(t, pa.base+"testpattern"); status != "RTSP/1.0 200 OK" {
+		t.Errorf("another client while a hook hangs: %q", status)
 	}
-	if d := time.Since(fastStart); d > 2500*time.Millisecond {
+	if d := time.Since(fastStart); d > 2*time.Second {
 		t.Errorf("the other client took %v", d)
 	}
+	h.waitCalls(t, "testpattern", "connect")
 	select {
 	case err := <-slow:
 		t.Fatalf("slow client finished before its hook timed out: %v", err)
@@ -230,7 +236,29 @@ func TestNotifyTimeoutHoldsOnlyItsClient(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "403") {
 		t.Errorf("hook timeout: ffprobe %v, want a 403", err)
 	}
-	if d := time.Since(start); d < 3*time.Second {
-		t.Errorf("refused after %v, before the 3 s timeout", d)
+	if d := time.Since(start); d < timeout {
+		t.Errorf("refused after %v, before the %v timeout", d, timeout)
 	}
+}
+
+// rtspStatus sends one DESCRIBE for url on a new connection and returns
+// the status line.
+func rtspStatus(t *testing.T, url string) string {
+	t.Helper()
+	host := strings.TrimPrefix(url, "rtsp://")
+	host = host[:strings.IndexByte(host, '/')]
+	c, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := fmt.Fprintf(c, "DESCRIBE %s RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n", url); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatalf("DESCRIBE %s: %v", url, err)
+	}
+	return strings.TrimSpace(line)
 }
