@@ -203,21 +203,8 @@ func (a *App) Start() error {
 	if cfg.RTSPOverHTTPS {
 		optional("https", orDefault(cfg.HTTPSPort, config.DefaultHTTPSPort), FallbackHTTPSPort, cfg.HTTPSCert, cfg.HTTPSKey, true)
 	}
-	if err := a.startPushers(cfg); err != nil {
-		a.closePushers()
-		a.closeListeners()
-		return err
-	}
+	a.startPushers(cfg)
 	return nil
-}
-
-// closeListeners undoes a Start that failed half way.
-func (a *App) closeListeners() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, l := range a.listeners {
-		l.l.Close()
-	}
 }
 
 func orDefault(v, def int) int {

@@ -34,11 +34,14 @@ func pusherStart(t *testing.T, mode string, video config.Video, audio config.Aud
 			t.Fatal(err)
 		}
 		if err := app.Start(); err != nil {
-			app.Close()
-			if strings.Contains(err.Error(), "in use") {
-				continue
-			}
 			t.Fatal(err)
+		}
+		if _, ok := app.PusherStats("push/cam"); !ok {
+			app.Close() // a port was taken: the node was left out
+			if !strings.Contains(logs.String(), "pusher disabled") {
+				t.Fatalf("pusher not started and no log line:\n%s", logs.String())
+			}
+			continue
 		}
 		t.Cleanup(func() {
 			app.Close()
@@ -172,4 +175,30 @@ func TestTCPPusher(t *testing.T) {
 	in.Close()
 	conn.Close()
 	wg.Wait()
+}
+
+// TestPusherPortTakenKeepsRTSP: a pusher whose port is taken is logged and
+// left out; the camera still serves RTSP.
+func TestPusherPortTakenKeepsRTSP(t *testing.T) {
+	t.Parallel()
+	e2eRequireTools(t, "ffprobe")
+	taken, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	pa := pubStart(t, func(c *config.Config) {
+		c.Pushers = []config.Pusher{{Suffix: "push/cam", Video: config.Video{Codec: config.VideoH264},
+			Transfer: config.PusherTransfer{Mode: config.PushUDP, IP: "127.0.0.1", VPort: taken.LocalAddr().(*net.UDPAddr).Port}}}
+	}, PublishOptions{})
+	if _, ok := pa.app.PusherStats("push/cam"); ok {
+		t.Fatal("pusher started on a taken port")
+	}
+	if !strings.Contains(pa.logs.String(), "pusher disabled") {
+		t.Errorf("no log line for the disabled pusher:\n%s", pa.logs.String())
+	}
+	probe, err := e2eFFprobe(context.Background(), pa.base+"testpattern", "-rtsp_transport", "tcp")
+	if err != nil || len(probe.Streams) == 0 {
+		t.Fatalf("RTSP not served: %v", err)
+	}
 }

@@ -77,38 +77,47 @@ type runningPusher struct {
 }
 
 // startPushers binds the TCP and UDP <pusher> nodes; RTSP ones need
-// nothing: any path takes RTSP publishing.
-func (a *App) startPushers(cfg *config.Config) error {
+// nothing: any path takes RTSP publishing. A node that cannot start (its
+// port is taken) is logged and left out, as other optional listeners are:
+// the camera stays on RTSP.
+func (a *App) startPushers(cfg *config.Config) {
 	for _, p := range cfg.Pushers {
-		if p.Transfer.Mode != config.PushUDP && p.Transfer.Mode != config.PushTCP {
-			continue
+		if err := a.startPusher(cfg, p); err != nil {
+			a.log.Error("pusher disabled", "path", p.Suffix, "err", err)
 		}
-		tracks, err := pusher.TracksOf(p)
-		if err != nil {
-			return fmt.Errorf("pusher %q: %w", p.Suffix, err)
-		}
-		relay := &pusherRelay{a: a, path: p.Suffix, formats: tracks.Formats,
-			remote: fmt.Sprintf("%s pusher :%d/:%d", p.Transfer.Mode, p.Transfer.VPort, p.Transfer.APort)}
-		opts := pusher.OptionsOf(p, tracks)
-		if opts.IP == "" {
-			opts.IP = cfg.ServerIP
-		}
-		l, err := pusher.Listen(opts, relay)
-		if err != nil {
-			return fmt.Errorf("pusher %q: %w", p.Suffix, err)
-		}
-		a.mu.Lock()
-		a.pushers = append(a.pushers, runningPusher{l: l, relay: relay})
-		a.mu.Unlock()
-		var addrs []any
-		if v := l.VideoAddr(); v != nil {
-			addrs = append(addrs, "video", v.String())
-		}
-		if au := l.AudioAddr(); au != nil {
-			addrs = append(addrs, "audio", au.String())
-		}
-		a.log.Info("pusher listening", append([]any{"path", p.Suffix, "mode", p.Transfer.Mode}, addrs...)...)
 	}
+}
+
+// startPusher starts one TCP or UDP node.
+func (a *App) startPusher(cfg *config.Config, p config.Pusher) error {
+	if p.Transfer.Mode != config.PushUDP && p.Transfer.Mode != config.PushTCP {
+		return nil
+	}
+	tracks, err := pusher.TracksOf(p)
+	if err != nil {
+		return err
+	}
+	relay := &pusherRelay{a: a, path: p.Suffix, formats: tracks.Formats,
+		remote: fmt.Sprintf("%s pusher :%d/:%d", p.Transfer.Mode, p.Transfer.VPort, p.Transfer.APort)}
+	opts := pusher.OptionsOf(p, tracks)
+	if opts.IP == "" {
+		opts.IP = cfg.ServerIP
+	}
+	l, err := pusher.Listen(opts, relay)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.pushers = append(a.pushers, runningPusher{l: l, relay: relay})
+	a.mu.Unlock()
+	var addrs []any
+	if v := l.VideoAddr(); v != nil {
+		addrs = append(addrs, "video", v.String())
+	}
+	if au := l.AudioAddr(); au != nil {
+		addrs = append(addrs, "audio", au.String())
+	}
+	a.log.Info("pusher listening", append([]any{"path", p.Suffix, "mode", p.Transfer.Mode}, addrs...)...)
 	return nil
 }
 
