@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"rtspcam/rtsp/payload"
+	"rtspcam/rtsp/srtp"
 	"rtspcam/rtsp/stream"
 )
 
@@ -33,11 +34,17 @@ func (rawPacketizer) Packetize(au [][]byte, key bool, emit payload.Emit) error {
 // from the reader's queue to the socket, over TCP (writev of shared packets
 // with per-session interleaved headers) and over UDP.
 func TestSessionWriteAllocatesNothing(t *testing.T) {
-	for _, tcp := range []bool{true, false} {
+	for _, c := range []struct {
+		tcp, srtp bool
+	}{{true, false}, {false, false}, {true, true}, {false, true}} {
 		name := "udp"
-		if tcp {
+		if c.tcp {
 			name = "tcp"
 		}
+		if c.srtp {
+			name += "+srtp"
+		}
+		tcp := c.tcp
 		t.Run(name, func(t *testing.T) {
 			srv := &Server{}
 			srv.init()
@@ -45,6 +52,14 @@ func TestSessionWriteAllocatesNothing(t *testing.T) {
 			r := stream.NewReader(0)
 			st.AddReader(r)
 			ss := &serverSession{s: srv, slot: -1}
+			if c.srtp {
+				k, _ := srtp.NewKeys(srtp.AES128SHA1_80)
+				sender, err := srtp.NewSender(k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ss.srtp = &sessionSRTP{out: k, in: k, sender: sender, batch: make([]byte, len(ss.pkts)*(srtp.MaxPacket+srtp.Overhead))}
+			}
 			if tcp {
 				l, err := net.Listen("tcp4", "127.0.0.1:0")
 				if err != nil {
@@ -79,7 +94,7 @@ func TestSessionWriteAllocatesNothing(t *testing.T) {
 				defer rtpConn.Close()
 				defer rtcpConn.Close()
 				dst := sink.LocalAddr().(*net.UDPAddr).AddrPort()
-				ss.tracks = []*sessionTrack{{index: 0, udp: &udpTrack{rtp: rtpConn, rtcp: rtcpConn, clientRTP: dst, clientRTCP: dst}}}
+				ss.tracks = []*sessionTrack{{index: 0, udp: &udpTrack{rtp: rtpConn, rtcp: rtcpConn, clientRTP: dst, clientRTCP: dst, sec: ss.srtp}}}
 				go func() {
 					buf := make([]byte, 2048)
 					for {

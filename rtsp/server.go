@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"rtspcam/rtsp/auth"
+	"rtspcam/rtsp/srtp"
 )
 
 // Defaults of a Server.
@@ -43,6 +44,8 @@ type Server struct {
 	TunnelTimeout time.Duration
 	// Logger receives the server's events; nil discards them.
 	Logger *slog.Logger
+	// SRTPProfile is the suite offered to clients asking for SRTP.
+	SRTPProfile srtp.Profile
 
 	auth atomic.Pointer[auth.Validator]
 
@@ -58,7 +61,8 @@ type Server struct {
 	done        chan struct{}
 	wg          sync.WaitGroup // connections and the reaper
 
-	ports udpPorts
+	ports        udpPorts
+	srtpRejected atomic.Uint64
 
 	httpLn  *connListener // HTTP requests found on the listeners go here
 	httpSrv *http.Server

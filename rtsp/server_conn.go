@@ -14,6 +14,7 @@ import (
 	"rtspcam/rtsp/auth"
 	"rtspcam/rtsp/headers"
 	"rtspcam/rtsp/message"
+	"rtspcam/rtsp/srtp"
 )
 
 // serverConn is one RTSP connection: it reads requests and interleaved
@@ -37,7 +38,8 @@ type serverConn struct {
 	mu       sync.Mutex
 	sessions map[*serverSession]struct{} // sessions created on or bound to this connection
 	closed   bool
-	ann      *announcement // an ANNOUNCE awaiting its SETUP (server_record.go)
+	ann      *announcement        // an ANNOUNCE awaiting its SETUP (server_record.go)
+	offers   map[string]srtp.Keys // SRTP keys a DESCRIBE offered, by path
 
 	hook connHook // see hooks.go
 }
@@ -389,7 +391,16 @@ func (c *serverConn) describe(req *message.Request, res *message.Response, user 
 		return
 	}
 	defer m.Close()
-	body := sessionDescription(c.nc.LocalAddr(), t.Path, req.URL, m)
+	var keys *srtp.Keys
+	if wantsSRTP(t.Query) {
+		k, err := c.offerSRTP(t.Path)
+		if err != nil {
+			res.StatusCode, res.Reason = 500, "no SRTP keys"
+			return
+		}
+		keys = &k
+	}
+	body := sessionDescription(c.nc.LocalAddr(), t.Path, req.URL, m, keys)
 	res.Header.Set("Content-Type", "application/sdp")
 	res.Header.Set("Content-Base", contentBase(req.URL))
 	res.Body = body
@@ -432,7 +443,13 @@ func (c *serverConn) setup(req *message.Request, res *message.Response, user str
 		return
 	}
 	created := false
+	var sec *sessionSRTP
 	if ss == nil {
+		var code int
+		if sec, code, res.Reason = c.setupSRTP(req, res, t, trs); code != 200 {
+			res.StatusCode = code
+			return
+		}
 		m, err := c.s.Handler.OpenMedia(c.request(req, t, user))
 		if err != nil {
 			res.StatusCode = statusOf(err)
@@ -441,6 +458,7 @@ func (c *serverConn) setup(req *message.Request, res *message.Response, user str
 			return
 		}
 		ss = newServerSession(c.s, c, t.Path, user, m)
+		ss.srtp = sec
 		created = true
 	} else if ss.path != t.Path {
 		res.StatusCode, res.Reason = 459, "session belongs to another path"

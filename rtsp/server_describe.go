@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"rtspcam/rtsp/sdp"
+	"rtspcam/rtsp/srtp"
 )
 
 // sessionDescription is the SDP of m as DESCRIBE answers it.
-func sessionDescription(local net.Addr, path, reqURL string, m Media) []byte {
+func sessionDescription(local net.Addr, path, reqURL string, m Media, keys *srtp.Keys) []byte {
 	origin := ""
 	if ap, err := netip.ParseAddrPort(local.String()); err == nil {
 		origin = ap.Addr().Unmap().String()
@@ -31,6 +32,13 @@ func sessionDescription(local net.Addr, path, reqURL string, m Media) []byte {
 		// URL parameters the media was chosen by: give absolute URLs.
 		base := contentBase(reqURL)
 		desc.Control = func(i int) string { return base + sdp.TrackControl(i) }
+	}
+	if keys != nil {
+		attrs, err := srtpAttributes(*keys)
+		if err == nil {
+			desc.Profile = "RTP/SAVP"
+			desc.Attributes = func(int) []string { return attrs }
+		}
 	}
 	return desc.Marshal()
 }

@@ -11,6 +11,7 @@ import (
 
 	"rtspcam/rtsp/headers"
 	"rtspcam/rtsp/message"
+	"rtspcam/rtsp/srtp"
 	"rtspcam/rtsp/stream"
 )
 
@@ -57,6 +58,8 @@ type serverSession struct {
 	slot      int           // UDP port slot, -1 when none
 	closed    bool
 	rrs       atomic.Uint64
+	srtp      *sessionSRTP   // nil for plain RTP
+	srtpInTCP *srtp.Receiver // the client's interleaved SRTCP, read by the connection
 
 	// writer state, owned by the writer goroutine
 	pkts   [64]*stream.Packet
@@ -133,8 +136,15 @@ func (ss *serverSession) setupTrack(c *serverConn, track int, trs []headers.Tran
 			why = "record mode is not supported on this path"
 			continue
 		}
-		if tr.Profile != "" && tr.Profile != "RTP/AVP" {
-			why = "only RTP/AVP is supported"
+		profile := "RTP/AVP"
+		switch {
+		case tr.Profile == "RTP/SAVP" && ss.srtp != nil:
+			profile = tr.Profile
+		case tr.Profile == "RTP/SAVP":
+			why = "RTP/SAVP must be asked for in the session's first SETUP"
+			continue
+		case tr.Profile != "" && tr.Profile != "RTP/AVP":
+			why = "only RTP/AVP and RTP/SAVP are supported"
 			continue
 		}
 		if tr.Multicast {
@@ -164,7 +174,15 @@ func (ss *serverSession) setupTrack(c *serverConn, track int, trs []headers.Tran
 			ss.byChannel[ch[1]] = st
 			ss.tcp = true
 			ss.conn = c
-			reply = headers.Transport{Profile: "RTP/AVP", Lower: "TCP", Interleaved: &ch}
+			if ss.srtp != nil && ss.srtpInTCP == nil {
+				r, err := srtp.NewReceiver(ss.srtp.in)
+				if err != nil {
+					return 500, "no SRTP context", ""
+				}
+				ss.srtpInTCP = r
+				ss.srtp.batch = make([]byte, len(ss.pkts)*(srtp.MaxPacket+srtp.Overhead))
+			}
+			reply = headers.Transport{Profile: profile, Lower: "TCP", Interleaved: &ch}
 		} else {
 			if tr.ClientPorts == nil {
 				why = "UDP needs client_port"
@@ -178,7 +196,7 @@ func (ss *serverSession) setupTrack(c *serverConn, track int, trs []headers.Tran
 			st.udp = u
 			cp := *tr.ClientPorts
 			sp := [2]int{u.rtpPort, u.rtpPort + 1}
-			reply = headers.Transport{Profile: "RTP/AVP", Lower: "UDP", ClientPorts: &cp, ServerPorts: &sp}
+			reply = headers.Transport{Profile: profile, Lower: "UDP", ClientPorts: &cp, ServerPorts: &sp}
 		}
 		ss.tracks = append(ss.tracks, st)
 		ss.state = stateReady
@@ -307,12 +325,18 @@ func (ss *serverSession) receiveInterleaved(ch uint8, b []byte) bool {
 	if st == nil {
 		return false
 	}
-	ss.touch()
 	if ss.rec != nil {
 		ss.rec.interleaved(st, ch, b)
 	} else if int(ch) == st.rtcpChannel {
+		if ss.srtpInTCP != nil {
+			if _, err := ss.srtpInTCP.RTCP(b); err != nil {
+				ss.s.srtpRejected.Add(1)
+				return true
+			}
+		}
 		ss.rrs.Add(1)
 	}
+	ss.touch()
 	return true
 }
 
@@ -382,6 +406,13 @@ func (ss *serverSession) writeInterleaved(pkts []*stream.Packet) error {
 			ch = st.rtcpChannel
 		}
 		b := p.Bytes()
+		if ss.srtp != nil {
+			const room = srtp.MaxPacket + srtp.Overhead
+			var err error
+			if b, err = ss.srtp.protect(ss.srtp.batch[i*room:(i+1)*room], b, p.RTCP); err != nil {
+				continue
+			}
+		}
 		h := &ss.hdrs[i]
 		h[0] = '$'
 		h[1] = byte(ch)
@@ -460,12 +491,20 @@ func (ss *serverSession) sendBye() {
 		binary.BigEndian.PutUint16(b[10:], 1)
 		binary.BigEndian.PutUint32(b[12:], ssrc)
 		if ss.tcp && ss.conn != nil {
-			f[0] = '$'
-			f[1] = byte(st.rtcpChannel)
-			binary.BigEndian.PutUint16(f[2:], uint16(len(b)))
+			frame := f[:]
+			if ss.srtp != nil {
+				enc, err := ss.srtp.protect(nil, b, true)
+				if err != nil {
+					continue
+				}
+				frame = append(f[:4:4], enc...)
+			}
+			frame[0] = '$'
+			frame[1] = byte(st.rtcpChannel)
+			binary.BigEndian.PutUint16(frame[2:], uint16(len(frame)-4))
 			ss.conn.wmu.Lock()
 			ss.conn.nc.SetWriteDeadline(time.Now().Add(time.Second))
-			_, _ = ss.conn.nc.Write(f[:])
+			_, _ = ss.conn.nc.Write(frame)
 			ss.conn.wmu.Unlock()
 		} else if st.udp != nil {
 			st.udp.writeRTCP(b)

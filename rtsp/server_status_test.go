@@ -75,7 +75,7 @@ func TestStatusCodes(t *testing.T) {
 			"",
 			"garbage",
 			"RTP/AVP;multicast;port=5000-5001",
-			"RTP/SAVP;unicast;client_port=5000-5001",
+			"RTP/SAVPF;unicast;client_port=5000-5001",
 			"RTP/AVP;unicast", // UDP without client ports
 			"RTP/AVP/TCP;unicast;interleaved=0-1;mode=record",
 			"RTP/AVP/TCP;unicast;interleaved=300-301",

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sync"
 
+	"rtspcam/rtsp/srtp"
 	"rtspcam/rtsp/stream"
 )
 
@@ -54,6 +55,8 @@ type udpTrack struct {
 	clientRTCP       netip.AddrPort
 	readerDone       chan struct{}
 	packets, dropped uint64
+	srtpIn           *srtp.Receiver // the client's SRTCP; nil for plain RTP
+	sec              *sessionSRTP   // the session's keys; nil for plain RTP
 }
 
 // openUDP binds the track's server ports on the address the client reached
@@ -82,6 +85,14 @@ func (ss *serverSession) openUDP(c *serverConn, track int, client [2]int) (*udpT
 		return nil, err
 	}
 	u.rtpPort = u.rtp.LocalAddr().(*net.UDPAddr).Port
+	if ss.srtp != nil {
+		u.sec = ss.srtp
+		if u.srtpIn, err = srtp.NewReceiver(ss.srtp.in); err != nil {
+			u.rtp.Close()
+			u.rtcp.Close()
+			return nil, err
+		}
+	}
 	go u.readRTCP()
 	return u, nil
 }
@@ -148,11 +159,20 @@ func bindPair(ip netip.Addr, port int) (*net.UDPConn, *net.UDPConn, error) {
 }
 
 func (u *udpTrack) write(p *stream.Packet) {
+	b := p.Bytes()
 	var err error
+	if sec := u.sec; sec != nil {
+		// Per-session keys: the one place a packet is copied, into the
+		// session's own buffer.
+		if b, err = sec.protect(nil, b, p.RTCP); err != nil {
+			u.dropped++
+			return
+		}
+	}
 	if p.RTCP {
-		_, err = u.rtcp.WriteToUDPAddrPort(p.Bytes(), u.clientRTCP)
+		_, err = u.rtcp.WriteToUDPAddrPort(b, u.clientRTCP)
 	} else {
-		_, err = u.rtp.WriteToUDPAddrPort(p.Bytes(), u.clientRTP)
+		_, err = u.rtp.WriteToUDPAddrPort(b, u.clientRTP)
 	}
 	if err != nil {
 		// ICMP port unreachable and the like: the client may come back.
@@ -163,6 +183,12 @@ func (u *udpTrack) write(p *stream.Packet) {
 }
 
 func (u *udpTrack) writeRTCP(b []byte) {
+	if sec := u.sec; sec != nil {
+		var err error
+		if b, err = sec.protect(nil, b, true); err != nil {
+			return
+		}
+	}
 	_, _ = u.rtcp.WriteToUDPAddrPort(b, u.clientRTCP)
 }
 
@@ -177,6 +203,13 @@ func (u *udpTrack) readRTCP() {
 		}
 		if n < 8 || from.Addr().Unmap() != u.clientRTCP.Addr() {
 			continue
+		}
+		if u.srtpIn != nil {
+			if _, err := u.srtpIn.RTCP(buf[:n]); err != nil {
+				// A wrong auth tag: not from our client, or tampered.
+				u.ss.s.srtpRejected.Add(1)
+				continue
+			}
 		}
 		u.ss.touch()
 		u.ss.rrs.Add(1)

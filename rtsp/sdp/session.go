@@ -22,6 +22,12 @@ type Session struct {
 	Formats  []payload.Format
 	// Control returns the a=control value of a track; TrackControl when nil.
 	Control func(track int) string
+	// Profile is the media transport protocol, "RTP/AVP" when empty;
+	// "RTP/SAVP" offers SRTP.
+	Profile string
+	// Attributes returns extra attribute lines of a track ("crypto:…",
+	// "key-mgmt:…", without "a="); none when nil.
+	Attributes func(track int) []string
 }
 
 // TrackControl is the control attribute of track i: "trackID=i".
@@ -51,7 +57,11 @@ func (s *Session) Marshal() []byte {
 	}
 	for i, f := range s.Formats {
 		pt := f.PayloadType()
-		fmt.Fprintf(&b, "m=%s 0 RTP/AVP %d\r\n", f.MediaType(), pt)
+		profile := s.Profile
+		if profile == "" {
+			profile = "RTP/AVP"
+		}
+		fmt.Fprintf(&b, "m=%s 0 %s %d\r\n", f.MediaType(), profile, pt)
 		if m := f.RTPMap(); m != "" {
 			fmt.Fprintf(&b, "a=rtpmap:%d %s\r\n", pt, m)
 		}
@@ -63,6 +73,11 @@ func (s *Session) Marshal() []byte {
 			ctl = s.Control(i)
 		}
 		fmt.Fprintf(&b, "a=control:%s\r\n", ctl)
+		if s.Attributes != nil {
+			for _, a := range s.Attributes(i) {
+				fmt.Fprintf(&b, "a=%s\r\n", a)
+			}
+		}
 	}
 	return []byte(b.String())
 }

@@ -33,23 +33,30 @@ func NewSender(k Keys) (*Sender, error) {
 
 // RTP returns b as SRTP. The result lives in the Sender's buffer until the
 // next call.
-func (s *Sender) RTP(b []byte) ([]byte, error) {
+func (s *Sender) RTP(b []byte) ([]byte, error) { return s.RTPTo(s.buf, b) }
+
+// RTCP returns b as SRTCP, in the Sender's buffer like RTP.
+func (s *Sender) RTCP(b []byte) ([]byte, error) { return s.RTCPTo(s.buf, b) }
+
+// RTPTo encrypts b into dst, which needs room for len(b)+Overhead bytes
+// to stay allocation free, and returns the SRTP packet.
+func (s *Sender) RTPTo(dst, b []byte) ([]byte, error) {
 	if len(b) > MaxPacket {
 		return nil, fmt.Errorf("srtp: RTP packet of %d bytes, at most %d", len(b), MaxPacket)
 	}
-	out, err := s.ctx.EncryptRTP(s.buf[:0], b, &s.rtp)
+	out, err := s.ctx.EncryptRTP(dst[:0], b, &s.rtp)
 	if err != nil {
 		return nil, fmt.Errorf("srtp: encrypting RTP: %w", err)
 	}
 	return out, nil
 }
 
-// RTCP returns b as SRTCP, in the Sender's buffer like RTP.
-func (s *Sender) RTCP(b []byte) ([]byte, error) {
+// RTCPTo encrypts b into dst like RTPTo.
+func (s *Sender) RTCPTo(dst, b []byte) ([]byte, error) {
 	if len(b) > MaxPacket {
 		return nil, fmt.Errorf("srtp: RTCP packet of %d bytes, at most %d", len(b), MaxPacket)
 	}
-	out, err := s.ctx.EncryptRTCP(s.buf[:0], b, &s.rtcp)
+	out, err := s.ctx.EncryptRTCP(dst[:0], b, &s.rtcp)
 	if err != nil {
 		return nil, fmt.Errorf("srtp: encrypting RTCP: %w", err)
 	}
