@@ -42,6 +42,7 @@ var supported = map[string]bool{
 	config.FeatureAuth: true, config.FeatureIPv6: true, config.FeatureUDPBasePort: true,
 	config.FeatureRTSPS: true, config.FeatureOutput: true, config.FeatureRTSPOverHTTP: true, config.FeatureRTSPOverHTTPS: true,
 	config.FeatureHTTPNotify: true, config.FeaturePusher: true,
+	config.FeatureMulticast: true,
 }
 
 // Ports tried when binding a configured privileged port is refused.
@@ -112,6 +113,7 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		ServerName:     "rtspcam/" + Version,
 		SessionTimeout: cfg.SessionTimeout,
 		UDPBasePort:    cfg.UDPBasePort,
+		Multicast:      cfg.Multicast,
 		Logger:         log,
 	}
 	if err := a.apply(cfg); err != nil {

@@ -46,6 +46,12 @@ type Server struct {
 	Logger *slog.Logger
 	// SRTPProfile is the suite offered to clients asking for SRTP.
 	SRTPProfile srtp.Profile
+	// Multicast lets clients ask for RTP multicast; the URL parameter
+	// t=multicast allows it for one request when this is off.
+	Multicast bool
+	// MulticastTTL is the TTL of multicast packets, DefaultMulticastTTL
+	// when 0.
+	MulticastTTL int
 
 	auth atomic.Pointer[auth.Validator]
 
@@ -53,9 +59,10 @@ type Server struct {
 	listeners   map[net.Listener]struct{}
 	conns       map[*serverConn]struct{}
 	sessions    map[string]*serverSession
-	raw         map[net.Conn]struct{}  // accepted, not yet an RTSP connection
-	tunnels     map[string]*tunnelHalf // halves waiting for their pair
-	liveTunnels map[string]*tunnelConn // paired, by cookie
+	raw         map[net.Conn]struct{}      // accepted, not yet an RTSP connection
+	tunnels     map[string]*tunnelHalf     // halves waiting for their pair
+	liveTunnels map[string]*tunnelConn     // paired, by cookie
+	groups      map[string]*multicastGroup // multicast senders, by path
 	closed      bool
 	reaper      sync.Once
 	done        chan struct{}

@@ -459,6 +459,7 @@ func (c *serverConn) setup(req *message.Request, res *message.Response, user str
 		}
 		ss = newServerSession(c.s, c, t.Path, user, m)
 		ss.srtp = sec
+		ss.openReq = c.request(req, t, user)
 		created = true
 	} else if ss.path != t.Path {
 		res.StatusCode, res.Reason = 459, "session belongs to another path"

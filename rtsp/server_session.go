@@ -58,8 +58,10 @@ type serverSession struct {
 	slot      int           // UDP port slot, -1 when none
 	closed    bool
 	rrs       atomic.Uint64
-	srtp      *sessionSRTP   // nil for plain RTP
-	srtpInTCP *srtp.Receiver // the client's interleaved SRTCP, read by the connection
+	srtp      *sessionSRTP    // nil for plain RTP
+	srtpInTCP *srtp.Receiver  // the client's interleaved SRTCP, read by the connection
+	openReq   *Request        // the first SETUP, for the multicast group's media
+	mcast     *multicastGroup // multicast: the group it joined; nil for unicast
 
 	// writer state, owned by the writer goroutine
 	pkts   [64]*stream.Packet
@@ -147,8 +149,39 @@ func (ss *serverSession) setupTrack(c *serverConn, track int, trs []headers.Tran
 			why = "only RTP/AVP and RTP/SAVP are supported"
 			continue
 		}
+		force, forbid := wantsMulticast(ss.openReq.Query)
+		if force && !tr.Multicast {
+			why = "this URL asks for multicast (t=multicast)"
+			continue
+		}
 		if tr.Multicast {
-			why = "multicast is not supported"
+			switch {
+			case forbid:
+				why = "this URL asks for unicast (t=unicast)"
+			case !ss.s.Multicast && !force:
+				why = "multicast is not enabled"
+			case ss.srtp != nil:
+				why = "SRTP over multicast is not supported"
+			case len(ss.tracks) > 0 && ss.mcast == nil:
+				why = "all tracks of a session use one transport"
+			}
+			if why != "" {
+				continue
+			}
+			if ss.mcast == nil {
+				g, err := ss.s.joinMulticast(ss, ss.openReq)
+				if err != nil {
+					ss.s.log().Warn("cannot open multicast group", "path", ss.path, "err", err)
+					return statusOf(err), "multicast group failed", ""
+				}
+				ss.mcast = g
+			}
+			ss.tracks = append(ss.tracks, &sessionTrack{index: track, rtpChannel: -1, rtcpChannel: -1})
+			ss.state = stateReady
+			return 200, "", ss.mcast.transport(track)
+		}
+		if ss.mcast != nil {
+			why = "all tracks of a session use one transport"
 			continue
 		}
 		isTCP := strings.EqualFold(tr.Lower, "TCP")
@@ -233,6 +266,17 @@ func (ss *serverSession) play(url string, from *time.Duration, res *message.Resp
 		res.Header.Set("Session", ss.header())
 		return 200, ""
 	}
+	if ss.mcast != nil {
+		// Multicast members share the group's one sender: no seeking,
+		// and no RTP-Info since a joiner comes in mid-stream.
+		if err := ss.mcast.play(); err != nil {
+			return statusOf(err), reasonOf(err)
+		}
+		ss.state = statePlaying
+		res.Header.Set("Session", ss.header())
+		res.Header.Set("Range", "npt=0.000-")
+		return 200, ""
+	}
 	if ss.reader != nil && isDone(ss.reader.Done()) {
 		// The media ended (end of file, source gone): start afresh.
 		if ss.writer != nil {
@@ -305,6 +349,11 @@ func (ss *serverSession) pause(res *message.Response) (int, string) {
 	case stateInit:
 		return 455, "SETUP first"
 	case stateReady:
+		return 200, ""
+	}
+	if ss.mcast != nil {
+		// The group keeps sending for its other members.
+		ss.state = stateReady
 		return 200, ""
 	}
 	pos, err := ss.media.Pause(ss.reader)
@@ -457,6 +506,9 @@ func (ss *serverSession) close(bye bool) {
 		ss.rec.close()
 	}
 	ss.media.Close()
+	if ss.mcast != nil {
+		ss.mcast.leave(ss)
+	}
 	for _, st := range ss.tracks {
 		if st.udp != nil {
 			st.udp.close()

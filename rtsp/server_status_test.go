@@ -74,7 +74,7 @@ func TestStatusCodes(t *testing.T) {
 		for _, tr := range []string{
 			"",
 			"garbage",
-			"RTP/AVP;multicast;port=5000-5001",
+			"RTP/AVP;multicast;port=5000-5001", // multicast is off on this server (TestMulticastOff)
 			"RTP/SAVPF;unicast;client_port=5000-5001",
 			"RTP/AVP;unicast", // UDP without client ports
 			"RTP/AVP/TCP;unicast;interleaved=0-1;mode=record",

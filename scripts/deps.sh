@@ -15,6 +15,8 @@ have xprop || need+=(x11-utils)
 have pulseaudio || need+=(pulseaudio)
 have pacat || need+=(pulseaudio-utils)
 have pactl || need+=(pulseaudio-utils)
+have ip || need+=(iproute2)         # multicast tests: a route for 232/8 in a private netns
+have unshare || need+=(util-linux)
 [ -e /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstrtsp.so ] || need+=(gstreamer1.0-plugins-good)
 [ -e /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstlibav.so ] || need+=(gstreamer1.0-libav)
 # The FFmpeg (cgo) codecs: headers and pkg-config files.
@@ -59,4 +61,4 @@ apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
   qemu-user-static xvfb x11-utils pkg-config libavcodec-dev libswscale-dev libavutil-dev \
   qemu-system-x86 qemu-system-arm kmod cpio xz-utils make gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
   linux-kbuild-6.1 $kh \
-  pulseaudio pulseaudio-utils
+  pulseaudio pulseaudio-utils iproute2 util-linux
