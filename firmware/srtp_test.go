@@ -2,9 +2,12 @@ package firmware
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
+
+	"rtspcam/firmware/config"
 )
 
 // TestSRTPPlayback plays the test pattern over SRTP with both key
@@ -51,6 +54,41 @@ func TestSRTPPlayback(t *testing.T) {
 		}
 		if len(r.sizes) != 1 || r.sizes[0] != "640x480" {
 			t.Errorf("video sizes %v, want 640x480", r.sizes)
+		}
+	})
+}
+
+// TestSRTPOverRTSPS: keys travel inside TLS, media over UDP as SRTP (or
+// interleaved SRTP inside the TLS connection), for FFmpeg with SDES and
+// GStreamer with MIKEY.
+func TestSRTPOverRTSPS(t *testing.T) {
+	e2eRequireTools(t, "ffprobe", "gst-launch-1.0", "timeout")
+	app := e2eStartWith(t, t.TempDir(), t.TempDir(), func(c *config.Config) {
+		c.RTSPS = config.RTSPS{Enable: true, Port: e2eFreePort(t)}
+	})
+	url := fmt.Sprintf("rtsps://127.0.0.1:%d/testpattern?srtp=1", e2ePort(app, "rtsps"))
+	for _, transport := range []string{"udp", "tcp"} {
+		t.Run("ffprobe "+transport, func(t *testing.T) {
+			t.Parallel()
+			p, err := e2eFFprobe(context.Background(), url, "-rtsp_transport", transport, "-count_packets", "-read_intervals", "%+2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Streams) != 2 {
+				t.Fatalf("ffprobe over RTSPS+SRTP sees %v", e2eSummary(p.Streams))
+			}
+			for _, s := range p.Streams {
+				if n, _ := strconv.Atoi(s.Packets); n < 10 {
+					t.Errorf("%s: %s packets decoded in 2 s, want at least 10", s, s.Packets)
+				}
+			}
+		})
+	}
+	t.Run("gstreamer udp", func(t *testing.T) {
+		t.Parallel()
+		r := e2eGstDecode(t, url, "udp tls-validation-flags=0", 2, 3*time.Second)
+		if len(r.problems) > 0 || len(r.buffers) != 2 {
+			t.Fatalf("GStreamer over RTSPS+SRTP: buffers %v\n%s", r.buffers, r.output)
 		}
 	})
 }
