@@ -175,22 +175,26 @@ func (g *multicastGroup) send(r *stream.Reader, done chan struct{}) {
 		if err != nil {
 			return
 		}
-		for i := 0; i < n; i++ {
-			p := g.pkts[i]
-			if p.Track < len(g.dests) {
-				d := g.dests[p.Track][0]
-				if p.RTCP {
-					d = g.dests[p.Track][1]
-				}
-				if _, err := g.conn.WriteToUDPAddrPort(p.Bytes(), d); err == nil {
-					g.sent++
-				} else {
-					g.failed++ // no route to the group, typically
-				}
+		g.sendBatch(g.pkts[:n])
+	}
+}
+
+// sendBatch writes packets to the group and releases them.
+func (g *multicastGroup) sendBatch(pkts []*stream.Packet) {
+	for i, p := range pkts {
+		if p.Track < len(g.dests) {
+			d := g.dests[p.Track][0]
+			if p.RTCP {
+				d = g.dests[p.Track][1]
 			}
-			p.Release()
-			g.pkts[i] = nil
+			if _, err := g.conn.WriteToUDPAddrPort(p.Bytes(), d); err == nil {
+				g.sent++
+			} else {
+				g.failed++ // no route to the group, typically
+			}
 		}
+		p.Release()
+		pkts[i] = nil
 	}
 }
 
