@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+
+	"rtspcam/rtsp/stream"
 )
 
 // The TCP pusher's framing, from the vendor's manual: every RTP packet is
@@ -15,9 +17,9 @@ const (
 	FrameHeader  = 4
 )
 
-// MaxPacket is the largest RTP packet a pusher relays (a stream Packet's
-// capacity); larger ones are dropped and counted.
-const MaxPacket = 1400 + 64
+// MaxPacket is the largest RTP packet a pusher relays (what the path's
+// relay takes); larger ones are dropped and counted.
+const MaxPacket = stream.MaxRelayedPacket
 
 // minRTP is the fixed RTP header.
 const minRTP = 12
