@@ -2,9 +2,10 @@
 // it captures vivid's test pattern with drivers/v4l2, encodes the frames
 // with hwenc/m2m through vicodec's stateful FWHT encoder, checks the coded
 // stream (header magic and version, size, I-frame flags at the start and
-// at a forced keyframe, frame count, no allocation per frame) and prints
-// one line, "M2MCHECK PASS …" or "M2MCHECK FAIL …", that the host test
-// reads from the console.
+// at a forced keyframe, frame count, no allocation per frame, every
+// descriptor released on close) and prints "M2MCHECK frames=…" and then
+// "M2MCHECK PASS …" or "M2MCHECK FAIL …", which the host test reads from
+// the console.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,7 +35,33 @@ func main() {
 	}
 }
 
+// openFDs counts the process's descriptors open on V4L2 nodes (the Go
+// runtime's own epoll and eventfd come and stay; they are not counted).
+func openFDs() int {
+	ents, _ := os.ReadDir("/proc/self/fd")
+	n := 0
+	for _, e := range ents {
+		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.HasPrefix(target, "/dev/video") {
+			n++
+		}
+	}
+	return n
+}
+
 func run() error {
+	fds := openFDs()
+	if err := check(); err != nil {
+		return err
+	}
+	if n := openFDs(); n != fds {
+		return fmt.Errorf("%d descriptors open after closing the camera and the encoder, %d before", n, fds)
+	}
+	fmt.Println("M2MCHECK PASS descriptors released")
+	return nil
+}
+
+func check() error {
+	fds := openFDs()
 	devs, err := v4l2.Host{}.Devices()
 	if err != nil {
 		return err
@@ -61,6 +89,10 @@ func run() error {
 		return err
 	}
 	defer c.Close()
+	opened := openFDs()
+	if opened != fds+1 {
+		return fmt.Errorf("%d V4L2 descriptors open with the camera open, want %d", opened, fds+1)
+	}
 	if f := c.Format(); f.Width != width || f.Height != height {
 		return fmt.Errorf("vivid gave %v", f)
 	}
@@ -120,7 +152,10 @@ func run() error {
 	if err := enc.Close(); err != nil {
 		return fmt.Errorf("close: %w", err)
 	}
-	fmt.Printf("M2MCHECK PASS frames=%d keys=%v allocs=%v encode=%.1fms/frame (%dx%d YU12, TCG)\n",
+	if n := openFDs(); n != opened {
+		return fmt.Errorf("%d descriptors open after closing the encoder, %d before opening it", n, opened)
+	}
+	fmt.Printf("M2MCHECK frames=%d keys=%v allocs=%v encode=%.1fms/frame (%dx%d YU12, TCG)\n",
 		frames, keys, allocs, float64(encodeTime.Microseconds())/frames/1000, width, height)
 	return nil
 }
