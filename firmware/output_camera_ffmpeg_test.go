@@ -1,0 +1,66 @@
+//go:build ffmpeg && cgo
+
+package firmware
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+
+	"rtspcam/drivers/v4l2"
+	"rtspcam/drivers/v4l2/v4l2test"
+	"rtspcam/firmware/config"
+)
+
+// A camera without H.264 of its own, on a machine without a mem2mem
+// encoder, plays H.264 from FFmpeg when asked: ffprobe sees it, ffmpeg
+// and GStreamer decode it cleanly, for YUYV and NV12 cameras.
+func TestVideoDeviceH264FromFFmpeg(t *testing.T) {
+	e2eRequireTools(t, "ffmpeg", "ffprobe", "gst-launch-1.0", "timeout")
+	sys := v4l2test.New(v4l2test.Camera("Integrated Camera", v4l2.PixNV12), v4l2test.Camera("USB Cam", v4l2.PixYUYV))
+	cfg := config.Default()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RTSPPort = l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cfg.MediaDir = t.TempDir()
+	cfg.Outputs = []config.Output{{URL: "videodevice", Video: config.Video{Codec: config.VideoH264, Width: 320, Height: 240, FrameRate: 25}}}
+	logs := &lockedBuffer{}
+	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.cams = sys
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		app.Close()
+		if _, open := sys.Opens(); open != 0 {
+			t.Errorf("%d captures left open", open)
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	base := fmt.Sprintf("rtsp://127.0.0.1:%d/", cfg.RTSPPort)
+	for _, c := range []struct{ path, want string }{
+		{"videodevice", "h264,320,240"}, // NV12, by the output node
+		// No node matches videodevice=Name: the URL alone asks.
+		{"videodevice=usb%20cam?ve=h264&w=320&h=240", "h264,320,240"}, // YUYV
+	} {
+		got, err := screenProbe(t, base+c.path)
+		if err != nil || got != c.want {
+			t.Fatalf("%s: ffprobe says %q (%v), want %q", c.path, got, err, c.want)
+		}
+		decodeClean(t, base+c.path, 2)
+		gstClean(t, base+c.path, 1, "320x240")
+	}
+	if !strings.Contains(logs.String(), "backend=ffmpeg") {
+		t.Fatalf("the encoder choice is not logged:\n%s", logs.String())
+	}
+}
