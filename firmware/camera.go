@@ -58,7 +58,7 @@ func cameraRequest(cfg *config.Config, path string, q url.Values) v4l2.Request {
 	if f, err := strconv.ParseFloat(param("framerate", "fps"), 64); err == nil && f > 0 && f <= 240 {
 		v.FrameRate = f
 	}
-	if c := param("codec", "vc"); c != "" {
+	if c := param("codec", "vc", "ve"); c != "" { // ve= is the vendor manual's name
 		v.Codec = strings.ToUpper(c)
 	}
 	r := v4l2.Request{Width: v.Width, Height: v.Height, FPS: v.FrameRate}

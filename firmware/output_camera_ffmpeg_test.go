@@ -16,7 +16,8 @@ import (
 
 // A camera without H.264 of its own, on a machine without a mem2mem
 // encoder, plays H.264 from FFmpeg when asked by the output node or by
-// ve=: ffprobe sees it, ffmpeg and GStreamer decode it cleanly.
+// ve=: ffprobe sees it, ffmpeg and GStreamer decode it cleanly, for NV12
+// and YUYV cameras.
 func TestVideoDeviceH264FromFFmpeg(t *testing.T) {
 	e2eRequireTools(t, "ffmpeg", "ffprobe", "gst-launch-1.0", "timeout")
 	sys := v4l2test.New(v4l2test.Camera("Integrated Camera", v4l2.PixNV12), v4l2test.Camera("USB Cam", v4l2.PixYUYV))
@@ -51,7 +52,7 @@ func TestVideoDeviceH264FromFFmpeg(t *testing.T) {
 	for _, c := range []struct{ path, want string }{
 		{"videodevice", "h264,320,240"}, // NV12, by the output node
 		// No node matches videodevice=Name: the URL alone asks.
-		{"videodevice=integrated%20camera?ve=h264&w=320&h=240", "h264,320,240"},
+		{"videodevice=usb%20cam?ve=h264&w=320&h=240", "h264,320,240"}, // YUYV, by the URL
 	} {
 		got, err := screenProbe(t, base+c.path)
 		if err != nil || got != c.want {
