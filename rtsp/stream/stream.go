@@ -37,7 +37,17 @@ type Stream struct {
 	auErrors  atomic.Uint64
 	malformed atomic.Uint64
 	now       func() time.Time
+
+	// the wall time of PTS 0, for sources that do not say when they
+	// captured (see paced); under mu
+	anchor   time.Time
+	anchored bool
 }
+
+// reanchor is how far a source's writes may drift from its own timeline
+// (late under load, early by B-frame reordering) before the stream takes
+// it for a jump — a seek, a pause, a restart — and anchors PTS 0 anew.
+const reanchor = time.Second
 
 // New returns a stream for the given formats, with random SSRCs, initial
 // sequence numbers and timestamp bases (RFC 3550 section 5.1).
@@ -102,9 +112,9 @@ func (s *Stream) WriteAUAt(trackIndex int, pts time.Duration, at time.Time, au [
 		return ErrClosed
 	}
 	now := s.now()
-	captured := now
-	if !at.IsZero() {
-		captured = at
+	captured := at
+	if at.IsZero() {
+		captured = s.paced(now, pts)
 	}
 	t.curTS = t.rtpTime(pts)
 	t.curKey = key
@@ -121,6 +131,21 @@ func (s *Stream) WriteAUAt(trackIndex int, pts time.Duration, at time.Time, au [
 		s.fanout(t.senderReport(now))
 	}
 	return nil
+}
+
+// paced returns the wall time of pts on the stream's timeline, anchored at
+// the first access unit. A source that writes late now and then (a loaded
+// CPU, a slow encoder) or early (B-frames written in decode order) thus
+// keeps one steady RTP↔NTP mapping in its sender reports, rather than one
+// that jitters with every write: FFmpeg rebases its timestamps on each
+// report and then sees them go backwards. Called with mu held.
+func (s *Stream) paced(now time.Time, pts time.Duration) time.Time {
+	at := s.anchor.Add(pts)
+	if d := now.Sub(at); !s.anchored || d > reanchor || d < -reanchor {
+		s.anchor, s.anchored = now.Add(-pts), true
+		return now
+	}
+	return at
 }
 
 // fanout gives p to every reader and drops the stream's own reference.
