@@ -39,7 +39,7 @@ func writeConfig(t *testing.T, path string, port int, needAuth int) {
 	<need_auth>%d</need_auth>
 	<log_enable>1</log_enable>
 	<log_level>2</log_level>
-	<multicast>1</multicast>
+	<metadata>1</metadata>
 	<user><username>admin</username><password>secret</password></user>
 </config>
 `, port, needAuth)
@@ -137,11 +137,11 @@ func TestSignalsReloadAndStop(t *testing.T) {
 		t.Fatalf("SIGTERM took %v", d)
 	}
 	log, _ := os.ReadFile(filepath.Join(dir, "log"))
-	if !strings.Contains(string(log), "not yet supported") || !strings.Contains(string(log), "multicast") {
-		t.Errorf("the unsupported <multicast> setting was not logged:\n%s", log)
+	if !strings.Contains(string(log), "not yet supported") || !strings.Contains(string(log), "metadata") {
+		t.Errorf("the unsupported <metadata> setting was not logged:\n%s", log)
 	}
-	if n := strings.Count(string(log), `setting="multicast`); n != 1 {
-		t.Errorf("<multicast> logged %d times, want once:\n%s", n, log)
+	if n := strings.Count(string(log), `setting="metadata`); n != 1 {
+		t.Errorf("<metadata> logged %d times, want once:\n%s", n, log)
 	}
 }
 
