@@ -116,6 +116,25 @@ func normalize(s string) string {
 	if !have['s'] {
 		head = append(head, "s=-")
 	}
+	// pion wants a t= line; some encoders leave it out. It goes after the
+	// session's c=/b= lines and before its attributes and media.
+	hasT := false
+	for _, l := range rest {
+		if l[0] == 'm' {
+			break
+		}
+		hasT = hasT || l[0] == 't'
+	}
+	if !hasT {
+		at := len(rest)
+		for i, l := range rest {
+			if strings.IndexByte("rzkam", l[0]) >= 0 {
+				at = i
+				break
+			}
+		}
+		rest = append(rest[:at], append([]string{"t=0 0"}, rest[at:]...)...)
+	}
 	// pion wants v, o, s in this order.
 	order := map[byte]int{'v': 0, 'o': 1, 's': 2}
 	for i := 0; i < len(head); i++ {
