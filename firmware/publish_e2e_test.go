@@ -18,7 +18,6 @@ import (
 // the publisher leaves.
 func TestPublishRecordThrough(t *testing.T) {
 	e2eRequireTools(t, "ffmpeg", "ffprobe")
-	t.Parallel()
 	pa := pubStart(t, nil, PublishOptions{})
 	dir := t.TempDir()
 	clip := e2eMakeClip(t, dir, "ten.mp4", []string{"-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=10",
@@ -59,7 +58,6 @@ func TestPublishRecordThrough(t *testing.T) {
 // served again.
 func TestPublishJoinLeaveReturn(t *testing.T) {
 	e2eRequireTools(t, "ffmpeg", "ffprobe")
-	t.Parallel()
 	pa := pubStart(t, nil, PublishOptions{})
 	dir := t.TempDir()
 	clip := e2eMakeClip(t, dir, "gop.mp4", []string{"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4",
@@ -118,7 +116,6 @@ func TestPublishJoinLeaveReturn(t *testing.T) {
 // credentials where need_auth is on; ffmpeg without them is refused.
 func TestPublishGStreamerAndAuth(t *testing.T) {
 	e2eRequireTools(t, "ffmpeg", "ffprobe", "gst-launch-1.0")
-	t.Parallel()
 	pa := pubStart(t, func(c *config.Config) {
 		c.NeedAuth = true
 		c.Users = []config.User{{Username: "cam", Password: "s3cret"}}

@@ -139,7 +139,6 @@ var publishClips = []struct {
 // at once and see and decode the published codecs.
 func TestPublishAndRelay(t *testing.T) {
 	e2eRequireTools(t, "ffmpeg", "ffprobe", "gst-launch-1.0", "timeout")
-	t.Parallel()
 	pa := pubStart(t, nil, PublishOptions{})
 	dir := t.TempDir()
 	for _, c := range publishClips {
