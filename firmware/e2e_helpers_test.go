@@ -67,6 +67,13 @@ func (b *lockedBuffer) String() string {
 // the test fails.
 func e2eStartApp(t *testing.T, mediaDir string) string {
 	t.Helper()
+	_, base := e2eStartAppT(t, mediaDir)
+	return base
+}
+
+// e2eStartAppT is e2eStartApp that also gives the running App.
+func e2eStartAppT(t *testing.T, mediaDir string) (*App, string) {
+	t.Helper()
 	cfg := config.Default()
 	cfg.RTSPPort = e2eFreePort(t)
 	cfg.MediaDir = mediaDir
@@ -87,7 +94,7 @@ func e2eStartApp(t *testing.T, mediaDir string) string {
 		}
 	})
 	port := app.Addrs()[0].(*net.TCPAddr).Port
-	return fmt.Sprintf("rtsp://127.0.0.1:%d/", port)
+	return app, fmt.Sprintf("rtsp://127.0.0.1:%d/", port)
 }
 
 // e2eRun runs a tool with a deadline and returns its combined output.
