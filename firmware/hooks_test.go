@@ -218,13 +218,11 @@ func TestNotifyTimeoutHoldsOnlyItsClient(t *testing.T) {
 		slow <- err
 	}()
 	h.waitCalls(t, "slow.mkv", "connect")
-	// Another client's connect hook and DESCRIBE are answered at once.
-	fastStart := time.Now()
+	// Another client's connect hook and DESCRIBE are answered while the
+	// first client's hook still hangs (checked below: the slow client is
+	// not done yet), however long a loaded machine takes for either.
 	if status := rtspStatus(t, pa.base+"testpattern"); status != "RTSP/1.0 200 OK" {
 		t.Errorf("another client while a hook hangs: %q", status)
-	}
-	if d := time.Since(fastStart); d > 2*time.Second {
-		t.Errorf("the other client took %v", d)
 	}
 	h.waitCalls(t, "testpattern", "connect")
 	select {
