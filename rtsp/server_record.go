@@ -12,6 +12,7 @@ import (
 	"rtspcam/rtsp/message"
 	"rtspcam/rtsp/payload"
 	"rtspcam/rtsp/sdp"
+	"rtspcam/rtsp/srtp"
 	"rtspcam/rtsp/stream"
 )
 
@@ -50,7 +51,8 @@ type announcement struct {
 	desc     *sdp.Description
 	formats  []payload.Format
 	pub      Publication
-	hook     *HookEvent // what the publish hook allowed, for done (hooks.go)
+	keys     []*srtp.Keys // per media: the publisher's SRTP keys, nil for none (server_record_srtp.go)
+	hook     *HookEvent   // what the publish hook allowed, for done (hooks.go)
 	closeOne sync.Once
 }
 
@@ -74,12 +76,14 @@ type recording struct {
 	ss  *serverSession
 	ann *announcement
 	udp []*recordUDP
+	in  []*srtp.Receiver // per track: SRTP over TCP, read by the connection's goroutine
 
-	started    atomic.Bool  // RECORD answered
-	lastPacket atomic.Int64 // unix nanos of the last RTP packet (or RECORD)
-	ending     atomic.Bool
-	packets    atomic.Uint64 // RTP packets received
-	dropped    atomic.Uint64 // packets the publication refused
+	started      atomic.Bool  // RECORD answered
+	lastPacket   atomic.Int64 // unix nanos of the last RTP packet (or RECORD)
+	ending       atomic.Bool
+	packets      atomic.Uint64 // RTP packets received
+	dropped      atomic.Uint64 // packets the publication refused
+	srtpRejected atomic.Uint64 // SRTP/SRTCP packets that failed authentication
 }
 
 // announce reads the publisher's SDP and asks the handler for a
@@ -106,6 +110,15 @@ func (c *serverConn) announce(req *message.Request, res *message.Response, user 
 		c.s.log().Info("announce refused", "remote", c.remote, "path", t.Path, "err", err)
 		return
 	}
+	keys, secure, err := announcedKeys(desc)
+	if err != nil {
+		res.StatusCode, res.Reason = 400, "unusable SRTP keys in SDP"
+		c.s.log().Info("announce refused", "remote", c.remote, "path", t.Path, "err", err)
+		return
+	}
+	if secure && !c.isTLS() {
+		c.s.log().Warn("publisher sent SRTP keys over plain RTSP: anyone who sees the RTSP connection can decrypt the media; use RTSPS", "remote", c.remote, "path", t.Path)
+	}
 	formats := make([]payload.Format, len(desc.Medias))
 	for i, m := range desc.Medias {
 		formats[i] = m.Format
@@ -121,7 +134,7 @@ func (c *serverConn) announce(req *message.Request, res *message.Response, user 
 		c.s.log().Info("publish refused", "remote", c.remote, "path", t.Path, "err", err)
 		return
 	}
-	a := &announcement{path: t.Path, user: user, url: req.URL, desc: desc, formats: formats, pub: pub, hook: hook}
+	a := &announcement{path: t.Path, user: user, url: req.URL, desc: desc, formats: formats, pub: pub, keys: keys, hook: hook}
 	c.mu.Lock()
 	old := c.ann
 	c.ann = a
@@ -197,7 +210,7 @@ func (c *serverConn) setupRecord(req *message.Request, res *message.Response, t 
 			return
 		}
 		ss = newServerSession(c.s, c, a.path, a.user, recordMedia{a})
-		ss.rec = &recording{ss: ss, ann: a}
+		ss.rec = &recording{ss: ss, ann: a, in: make([]*srtp.Receiver, len(a.formats))}
 		ss.markPublished(a.hook)
 		created = true
 	} else if ss.rec == nil {
@@ -207,7 +220,10 @@ func (c *serverConn) setupRecord(req *message.Request, res *message.Response, t 
 	track := ss.rec.ann.trackOf(req.URL, t)
 	code, reason, reply := 404, "no such announced track", ""
 	if track >= 0 {
-		code, reason, reply = ss.setupRecordTrack(c, track, trs)
+		var keys *srtp.Keys
+		if keys, code, reason = c.recordTrackKeys(req.Header.Get("KeyMgmt"), ss.rec.ann, track, savpOnly(trs)); code == 200 {
+			code, reason, reply = ss.setupRecordTrack(c, track, trs, keys)
+		}
 	}
 	if code != 200 {
 		if created {
@@ -225,7 +241,7 @@ func (c *serverConn) setupRecord(req *message.Request, res *message.Response, t 
 	res.Header.Set("Session", ss.header())
 }
 
-func (ss *serverSession) setupRecordTrack(c *serverConn, track int, trs []headers.Transport) (int, string, string) {
+func (ss *serverSession) setupRecordTrack(c *serverConn, track int, trs []headers.Transport, keys *srtp.Keys) (int, string, string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.closed {
@@ -241,8 +257,8 @@ func (ss *serverSession) setupRecordTrack(c *serverConn, track int, trs []header
 	}
 	why := "no acceptable transport"
 	for _, tr := range trs {
-		if tr.Profile != "" && tr.Profile != "RTP/AVP" {
-			why = "only RTP/AVP is supported"
+		if tr.Profile != "" && tr.Profile != "RTP/AVP" && (tr.Profile != "RTP/SAVP" || keys == nil) {
+			why = "only RTP/AVP and RTP/SAVP are supported"
 			continue
 		}
 		if tr.Multicast {
@@ -256,6 +272,9 @@ func (ss *serverSession) setupRecordTrack(c *serverConn, track int, trs []header
 		}
 		st := &sessionTrack{index: track, rtpChannel: -1, rtcpChannel: -1}
 		reply := headers.Transport{Profile: "RTP/AVP", Mode: "record"}
+		if tr.Profile == "RTP/SAVP" {
+			reply.Profile = tr.Profile
+		}
 		if isTCP {
 			ch := ss.freeChannels()
 			if tr.Interleaved != nil {
@@ -266,6 +285,11 @@ func (ss *serverSession) setupRecordTrack(c *serverConn, track int, trs []header
 				continue
 			}
 			st.rtpChannel, st.rtcpChannel = ch[0], ch[1]
+			in, err := newRecordReceiver(keys)
+			if err != nil {
+				return 500, "no SRTP context", ""
+			}
+			ss.rec.in[track] = in
 			ss.byChannel[ch[0]] = st
 			ss.byChannel[ch[1]] = st
 			ss.tcp = true
@@ -277,7 +301,7 @@ func (ss *serverSession) setupRecordTrack(c *serverConn, track int, trs []header
 				why = "UDP needs client_port"
 				continue
 			}
-			u, err := ss.rec.openUDP(c, track, *tr.ClientPorts)
+			u, err := ss.rec.openUDP(c, track, *tr.ClientPorts, keys)
 			if err != nil {
 				ss.s.log().Warn("no UDP ports for publishing session", "session", ss.id, "err", err)
 				return 500, "no UDP ports free", ""
@@ -361,6 +385,10 @@ func (r *recording) deliver(err error) {
 
 // interleaved takes a packet of a publishing session over TCP.
 func (r *recording) interleaved(st *sessionTrack, ch uint8, b []byte) {
+	b, ok := r.unprotect(r.in[st.index], b, int(ch) != st.rtpChannel)
+	if !ok {
+		return
+	}
 	if int(ch) == st.rtpChannel {
 		r.rtp(st.index, b)
 	} else {
@@ -391,7 +419,7 @@ func (r *recording) close() {
 	}
 	if r.started.Load() {
 		r.ss.s.log().Info("publishing ended", "path", r.ss.path, "publisher", r.ss.remote, "session", r.ss.id,
-			"packets", r.packets.Load(), "dropped", r.dropped.Load())
+			"packets", r.packets.Load(), "dropped", r.dropped.Load(), "srtp_rejected", r.srtpRejected.Load())
 	}
 }
 

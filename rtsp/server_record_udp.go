@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+
+	"rtspcam/rtsp/srtp"
 )
 
 // recordUDP is the server port pair a publisher sends one track's RTP and
@@ -20,7 +22,7 @@ type recordUDP struct {
 
 // openUDP binds the track's pair (from the session's udp_base_port slot
 // when one is configured) and starts reading it. Called under ss.mu.
-func (r *recording) openUDP(c *serverConn, track int, client [2]int) (*recordUDP, error) {
+func (r *recording) openUDP(c *serverConn, track int, client [2]int, keys *srtp.Keys) (*recordUDP, error) {
 	if client[0] <= 0 || client[0] > 65535 || client[1] <= 0 || client[1] > 65535 {
 		return nil, fmt.Errorf("client ports %d-%d out of range", client[0], client[1])
 	}
@@ -38,17 +40,25 @@ func (r *recording) openUDP(c *serverConn, track int, client [2]int) (*recordUDP
 	if err != nil {
 		return nil, err
 	}
+	// SRTP: each reading goroutine decrypts with its own Receiver.
+	inRTP, err := newRecordReceiver(keys)
+	if err != nil {
+		u.rtp.Close()
+		u.rtcp.Close()
+		return nil, err
+	}
+	inRTCP, _ := newRecordReceiver(keys)
 	u.port = u.rtp.LocalAddr().(*net.UDPAddr).Port
 	r.udp = append(r.udp, u)
 	u.wg.Add(2)
-	go u.read(u.rtp, r.rtp)
-	go u.read(u.rtcp, r.rtcp)
+	go u.read(u.rtp, inRTP, false, r.rtp)
+	go u.read(u.rtcp, inRTCP, true, r.rtcp)
 	return u, nil
 }
 
 // read passes each datagram from the publisher's address on; others are
 // ignored. The buffer is the goroutine's own, reused for every packet.
-func (u *recordUDP) read(conn *net.UDPConn, deliver func(int, []byte)) {
+func (u *recordUDP) read(conn *net.UDPConn, in *srtp.Receiver, rtcp bool, deliver func(int, []byte)) {
 	defer u.wg.Done()
 	buf := make([]byte, 2048)
 	for {
@@ -60,7 +70,9 @@ func (u *recordUDP) read(conn *net.UDPConn, deliver func(int, []byte)) {
 			continue
 		}
 		u.r.ss.touch()
-		deliver(u.track, buf[:n])
+		if b, ok := u.r.unprotect(in, buf[:n], rtcp); ok {
+			deliver(u.track, b)
+		}
 	}
 }
 

@@ -146,9 +146,14 @@ func keysFromKeyMgmt(v string) (srtp.Keys, error) {
 	if !strings.EqualFold(prot, "mikey") || data == "" {
 		return srtp.Keys{}, fmt.Errorf("KeyMgmt protocol %q without data", prot)
 	}
+	return keysFromMIKEY(data)
+}
+
+// keysFromMIKEY reads the SRTP keys of a base64 MIKEY message.
+func keysFromMIKEY(data string) (srtp.Keys, error) {
 	b, err := base64.StdEncoding.DecodeString(data)
 	if err != nil {
-		return srtp.Keys{}, fmt.Errorf("KeyMgmt data is not base64")
+		return srtp.Keys{}, fmt.Errorf("MIKEY data is not base64")
 	}
 	m, err := mikey.Parse(b)
 	if err != nil {

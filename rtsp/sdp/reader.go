@@ -26,16 +26,27 @@ const MaxSize = 64 << 10
 // MaxMedias bounds the media sections of one description.
 const MaxMedias = 16
 
+// maxCrypto bounds the a=crypto lines kept per media: offers list a
+// handful of suites, the rest is noise.
+const maxCrypto = 8
+
 // Media is one m= section as a publisher or proxied server announced it.
 type Media struct {
 	Format   payload.Format
 	Control  string // a=control, "" when absent
 	Protocol string // "RTP/AVP", "RTP/SAVP", …
+	// Crypto holds the media's a=crypto values (SDES keys, RFC 4568) and
+	// KeyMgmt its a=key-mgmt value (MIKEY, RFC 4567), as sent: a
+	// publisher's SRTP keys, read by the caller through rtsp/sdes and
+	// rtsp/mikey.
+	Crypto  []string
+	KeyMgmt string
 }
 
 // Description is what Unmarshal understood of an SDP.
 type Description struct {
 	Control string // session-level a=control
+	KeyMgmt string // session-level a=key-mgmt, for media without their own
 	Medias  []Media
 	// Skipped lists the media sections left out and why (unknown codec…).
 	Skipped []string
@@ -59,6 +70,9 @@ func Unmarshal(b []byte) (*Description, error) {
 	d := &Description{}
 	if v, ok := sd.Attribute("control"); ok {
 		d.Control = strings.TrimSpace(v)
+	}
+	if v, ok := sd.Attribute("key-mgmt"); ok {
+		d.KeyMgmt = strings.TrimSpace(v)
 	}
 	for i, md := range sd.MediaDescriptions {
 		if i >= MaxMedias {
@@ -159,6 +173,18 @@ func readMedia(md *psdp.MediaDescription) (Media, error) {
 	m := Media{Protocol: strings.Join(md.MediaName.Protos, "/")}
 	if v, ok := md.Attribute("control"); ok {
 		m.Control = strings.TrimSpace(v)
+	}
+	for _, a := range md.Attributes {
+		switch strings.ToLower(a.Key) {
+		case "crypto":
+			if len(m.Crypto) < maxCrypto {
+				m.Crypto = append(m.Crypto, strings.TrimSpace(a.Value))
+			}
+		case "key-mgmt":
+			if m.KeyMgmt == "" {
+				m.KeyMgmt = strings.TrimSpace(a.Value)
+			}
+		}
 	}
 	if len(md.MediaName.Formats) == 0 {
 		return m, errors.New("no payload type")

@@ -87,10 +87,41 @@ func TestRoundTripThroughOurWriter(t *testing.T) {
 	}
 }
 
+// savpAnnounce is what GStreamer 1.22's rtspclientsink profiles=savp
+// announces (MIKEY per media), with an SDES media added as a publisher
+// that offers a=crypto would.
+const savpAnnounce = "v=0\r\no=- 1801343270 1 IN IP4 127.0.0.1\r\ns=Session streamed with GStreamer\r\n" +
+	"t=0 0\r\na=key-mgmt:mikey AQAFAJu2RfkBAADpSxeF\r\n" +
+	"m=video 0 RTP/SAVP 96\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:96 H264/90000\r\n" +
+	"a=fmtp:96 packetization-mode=1;sprop-parameter-sets=Z/QADZDZaBQfsBagwMDIAAADAAgAAAMB5HihVQ==,aM4xkg==\r\n" +
+	"a=control:stream=0\r\n" +
+	"a=key-mgmt:mikey AQAFAJu2RfkBAADpSxeFAAAAAAsA7rBuTPcNYr8KEFFrIR7dx3EhIaahbwNai1gBAAAAFQABAQEBEAIBAQMBCgcBAQgBAQoBAQAAACIAIAAeLR5fPy1h9aKhjlflRFTIR30QTH9Vmq72Qvw05+hhAA==\r\n" +
+	"m=audio 0 RTP/SAVP 0\r\na=control:stream=1\r\n" +
+	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n" +
+	"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n"
+
+func TestUnmarshalKeepsSRTPKeying(t *testing.T) {
+	d, err := Unmarshal([]byte(savpAnnounce))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(d.KeyMgmt, "mikey AQAFAJu2") {
+		t.Fatalf("session key-mgmt %q", d.KeyMgmt)
+	}
+	v, a := d.Medias[0], d.Medias[1]
+	if v.Protocol != "RTP/SAVP" || !strings.HasPrefix(v.KeyMgmt, "mikey AQAFAJu2RfkBAADpSxeFAAAAAAsA") || len(v.Crypto) != 0 {
+		t.Fatalf("video: %+v", v)
+	}
+	if a.KeyMgmt != "" || len(a.Crypto) != 2 || !strings.HasPrefix(a.Crypto[1], "2 AES_CM_128_HMAC_SHA1_32 inline:") {
+		t.Fatalf("audio: %+v", a)
+	}
+}
+
 func FuzzUnmarshal(f *testing.F) {
 	for _, s := range samples {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte(savpAnnounce))
 	f.Add([]byte("v=0\r\nm=video 0 RTP/AVP 96 97 98\r\na=rtpmap:96 H265/90000\r\na=fmtp:96 sprop-vps=!!\r\n"))
 	f.Add([]byte("m=audio 0 RTP/AVP 97\r\na=rtpmap:97 G726-32/8000\r\nm=audio 0 RTP/AVP 98\r\na=rtpmap:98 opus/48000/2\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -104,6 +135,9 @@ func FuzzUnmarshal(f *testing.F) {
 		for _, m := range d.Medias {
 			if m.Format == nil {
 				t.Fatal("nil format")
+			}
+			if len(m.Crypto) > maxCrypto {
+				t.Fatalf("%d crypto lines kept", len(m.Crypto))
 			}
 			_ = m.Format.FMTP()
 			_ = m.Format.RTPMap()
