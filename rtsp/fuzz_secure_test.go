@@ -155,7 +155,7 @@ func FuzzWebSocketRTSP(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ws, err := websocket.Accept(&hijackWriter{h: http.Header{}, nc: sc}, req,
+		ws, err := acceptWebSocket(&hijackWriter{h: http.Header{}, nc: sc}, req,
 			&websocket.AcceptOptions{Subprotocols: []string{WebSocketProtocol}})
 		if err != nil {
 			t.Fatal(err)
@@ -169,7 +169,7 @@ func FuzzWebSocketRTSP(f *testing.F) {
 		}()
 		done := make(chan struct{})
 		go func() {
-			srv.runConn(&wsConn{Conn: websocket.NetConn(t.Context(), ws, websocket.MessageBinary), ws: ws})
+			srv.runConn(ws)
 			close(done)
 		}()
 		select {
