@@ -1,12 +1,19 @@
 package srtp
 
 import (
-	"fmt"
+	"errors"
 	"sync/atomic"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	pion "github.com/pion/srtp/v3"
+)
+
+// Errors of a refused packet. They are not wrapped with the packet's
+// details: a flood of forged packets must cost no allocation either.
+var (
+	ErrRefused = errors.New("srtp: packet refused (wrong auth tag, replayed, or not SRTP)")
+	ErrTooLong = errors.New("srtp: packet too long")
 )
 
 // Receiver checks and decrypts what one peer sends: its SRTCP reports, or
@@ -38,12 +45,12 @@ func (r *Receiver) Rejected() uint64 { return r.rejected.Load() }
 func (r *Receiver) RTCP(b []byte) ([]byte, error) {
 	if len(b) > MaxPacket+Overhead {
 		r.rejected.Add(1)
-		return nil, fmt.Errorf("srtp: SRTCP packet of %d bytes, too long", len(b))
+		return nil, ErrTooLong
 	}
 	out, err := r.ctx.DecryptRTCP(r.buf[:0], b, &r.rtcp)
 	if err != nil {
 		r.rejected.Add(1)
-		return nil, fmt.Errorf("srtp: SRTCP refused: %w", err)
+		return nil, ErrRefused
 	}
 	return out, nil
 }
@@ -52,12 +59,12 @@ func (r *Receiver) RTCP(b []byte) ([]byte, error) {
 func (r *Receiver) RTP(b []byte) ([]byte, error) {
 	if len(b) > MaxPacket+Overhead {
 		r.rejected.Add(1)
-		return nil, fmt.Errorf("srtp: SRTP packet of %d bytes, too long", len(b))
+		return nil, ErrTooLong
 	}
 	out, err := r.ctx.DecryptRTP(r.buf[:0], b, &r.rtp)
 	if err != nil {
 		r.rejected.Add(1)
-		return nil, fmt.Errorf("srtp: SRTP refused: %w", err)
+		return nil, ErrRefused
 	}
 	return out, nil
 }
