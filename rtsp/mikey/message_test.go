@@ -92,9 +92,41 @@ func TestRefused(t *testing.T) {
 	}
 }
 
+// GStreamer 1.22's rtspclientsink profiles=savp (a publisher) sends its
+// keys twice: in the ANNOUNCE's a=key-mgmt (one crypto session, no SSRC
+// yet) and in the SETUP's KeyMgmt header (with the stream's SSRC and ROC).
+// Keys from a throwaway test run.
+const (
+	sinkAnnounce = "AQAFAJu2RfkBAADpSxeFAAAAAAsA7rBuTPcNYr8KEFFrIR7dx3EhIaahbwNai1gBAAAAFQABAQEBEAIBAQMBCgcBAQgBAQoBAQAAACIAIAAeLR5fPy1h9aKhjlflRFTIR30QTH9Vmq72Qvw05+hhAA=="
+	sinkSetup    = "AQAFAEa7YWcCAADpSxeFAAAAAAA2Ce59AAAAAAsA7rBuTPc23rkKEGstLIN4v+oEdM3FiQVJlwMBAAAAFQABAQEBEAIBAQMBCgcBAQgBAQoBAQAAACIAIAAeLR5fPy1h9aKhjlflRFTIR30QTH9Vmq72Qvw05+hhAA=="
+)
+
+func TestRTSPClientSinkKeys(t *testing.T) {
+	var keys [][]byte
+	for _, s := range []string{sinkAnnounce, sinkSetup} {
+		b, _ := base64.StdEncoding.DecodeString(s)
+		m, err := Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := m.SRTP()
+		if err != nil || k.TagLen != 10 || len(k.Master) != 30 {
+			t.Fatalf("keys %d bytes, tag %d: %v", len(k.Master), k.TagLen, err)
+		}
+		keys = append(keys, k.Master)
+	}
+	if !bytes.Equal(keys[0], keys[1]) {
+		t.Fatal("the ANNOUNCE and SETUP messages carry different keys")
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	good, _ := base64.StdEncoding.DecodeString(gstMessage)
 	f.Add(good)
+	for _, s := range []string{sinkAnnounce, sinkSetup} {
+		b, _ := base64.StdEncoding.DecodeString(s)
+		f.Add(b)
+	}
 	m, _ := NewSRTP(seq30(), 4, []uint32{1})
 	f.Add(m.Marshal())
 	f.Add((&Message{Keys: []Key{{Type: KeyTEKSalt, Key: seq30()[:16], Salt: seq30()[16:]}}}).Marshal())
