@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -18,44 +17,44 @@ import (
 	"rtspcam/rtsp/srtp"
 )
 
-// pubHandler takes every ANNOUNCE and keeps what the publisher sent, as
+// srtpPubHandler takes every ANNOUNCE and keeps what the publisher sent, as
 // the publication sees it (decrypted).
-type pubHandler struct {
+type srtpPubHandler struct {
 	mu         sync.Mutex
 	rtp, rtcps [][]byte
 }
 
-func (h *pubHandler) OpenMedia(*rtsp.Request) (rtsp.Media, error) { return nil, rtsp.ErrNotFound }
+func (h *srtpPubHandler) OpenMedia(*rtsp.Request) (rtsp.Media, error) { return nil, rtsp.ErrNotFound }
 
-func (h *pubHandler) Announce(*rtsp.Request, []payload.Format) (rtsp.Publication, error) {
+func (h *srtpPubHandler) Announce(*rtsp.Request, []payload.Format) (rtsp.Publication, error) {
 	return h, nil
 }
 
-func (h *pubHandler) WriteRTP(_ int, b []byte) error {
+func (h *srtpPubHandler) WriteRTP(_ int, b []byte) error {
 	h.mu.Lock()
 	h.rtp = append(h.rtp, append([]byte(nil), b...))
 	h.mu.Unlock()
 	return nil
 }
 
-func (h *pubHandler) WriteRTCP(_ int, b []byte) error {
+func (h *srtpPubHandler) WriteRTCP(_ int, b []byte) error {
 	h.mu.Lock()
 	h.rtcps = append(h.rtcps, append([]byte(nil), b...))
 	h.mu.Unlock()
 	return nil
 }
 
-func (h *pubHandler) Close() {}
+func (h *srtpPubHandler) Close() {}
 
-func (h *pubHandler) got() (rtp, rtcp int) {
+func (h *srtpPubHandler) got() (rtp, rtcp int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.rtp), len(h.rtcps)
 }
 
-func newPubServer(t *testing.T) (*rtsp.Server, *pubHandler, string) {
+func newSRTPPubServer(t *testing.T) (*rtsp.Server, *srtpPubHandler, string) {
 	t.Helper()
-	h := &pubHandler{}
+	h := &srtpPubHandler{}
 	srv := &rtsp.Server{Handler: h, IdleTimeout: 10 * time.Second}
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
@@ -67,29 +66,14 @@ func newPubServer(t *testing.T) (*rtsp.Server, *pubHandler, string) {
 	return srv, h, l.Addr().String()
 }
 
-// doBody is rawClient.do with a body (ANNOUNCE).
-func (c *rawClient) doBody(method, url string, h message.Header, body []byte) *message.Response {
-	c.t.Helper()
-	c.cseq++
-	h.Set("CSeq", strconv.Itoa(c.cseq))
-	h.Set("Content-Type", "application/sdp")
-	req := &message.Request{Method: method, URL: url, Header: h, Body: body}
-	b, err := req.Marshal()
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	c.writeRaw(b)
-	return c.readResponse()
-}
-
 // savpSDP announces one H.264 media as RTP/SAVP with keying lines.
-func savpSDP(keying ...string) []byte {
+func savpSDP(keying ...string) string {
 	s := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=pub\r\nt=0 0\r\nm=video 0 RTP/SAVP 96\r\n" +
 		"a=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\na=control:trackID=0\r\n"
 	for _, k := range keying {
 		s += "a=" + k + "\r\n"
 	}
-	return []byte(s)
+	return s
 }
 
 func mikeyOf(t *testing.T, k srtp.Keys) string {
@@ -123,7 +107,7 @@ func TestRecordSRTP(t *testing.T) {
 	}{{"sdes-udp", false, true}, {"mikey-tcp", true, false}, {"mikey-udp", false, false}} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			srv, h, addr := newPubServer(t)
+			srv, h, addr := newSRTPPubServer(t)
 			keys, _ := srtp.NewKeys(srtp.AES128SHA1_80)
 			if c.sdes {
 				keys, _ = srtp.NewKeys(srtp.AES128SHA1_32)
@@ -136,7 +120,9 @@ func TestRecordSRTP(t *testing.T) {
 			} else {
 				sdpKeys = "key-mgmt:mikey " + mikeyOf(t, keys)
 			}
-			expectStatus(t, "ANNOUNCE", cl.doBody("ANNOUNCE", url, hdr(), savpSDP(sdpKeys)), 200)
+			if code := announce(cl, url, savpSDP(sdpKeys)); code != 200 {
+				t.Fatalf("ANNOUNCE: %d", code)
+			}
 
 			setup := hdr()
 			var rtpConn, rtcpConn *net.UDPConn
@@ -232,11 +218,11 @@ func TestRecordSRTP(t *testing.T) {
 // status, never half-accepted.
 func TestRecordSRTPRefused(t *testing.T) {
 	t.Parallel()
-	_, _, addr := newPubServer(t)
+	_, _, addr := newSRTPPubServer(t)
 	url := "rtsp://" + addr + "/pub"
 	for _, c := range []struct {
 		name            string
-		sdp             []byte
+		sdp             string
 		transport, km   string
 		announce, setup int
 	}{
@@ -248,7 +234,9 @@ func TestRecordSRTPRefused(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cl := dial(t, addr)
-			expectStatus(t, "ANNOUNCE", cl.doBody("ANNOUNCE", url, hdr(), c.sdp), c.announce)
+			if code := announce(cl, url, c.sdp); code != c.announce {
+				t.Fatalf("ANNOUNCE: %d, want %d", code, c.announce)
+			}
 			if c.setup == 0 {
 				return
 			}
