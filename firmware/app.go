@@ -86,9 +86,11 @@ type App struct {
 	encoders  *hwenc.Selector        // see output_sources.go
 	transMu   sync.Mutex
 	trans     map[string]*transcodedLive // by transcodeKey
-	audio     audio.System               // PulseAudio; see audio.go
-	micsMu    sync.Mutex
-	mics      map[string]*source.Live // by device and encoding
+	// fileXcodeLogged holds the file transcodings logged at info once.
+	fileXcodeLogged sync.Map
+	audio           audio.System // PulseAudio; see audio.go
+	micsMu          sync.Mutex
+	mics            map[string]*source.Live // by device and encoding
 }
 
 // New builds the application for cfg; Start makes it listen.

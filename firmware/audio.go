@@ -214,9 +214,10 @@ func (a *App) closeMics() {
 
 // fileAudio is the transcoding a file request asks of its audio through
 // ae=/sr=/ch=/ab=/ptime= or its <output> node's <audio>, or nil for none.
-// Only G.711 audio re-encodes here (to the other law, G.722, G.726, other
-// rates and channel counts); a file whose audio already matches plays
-// untouched. What the URL asks and cannot be done is a 400 or 415; what
+// G.711 decodes in pure Go, AAC and Opus through the FFmpeg decoder; the
+// audio is encoded again by the soft codecs (G.711, G.722, G.726, other
+// rates and channel counts) or the FFmpeg encoders (AAC, Opus); a file
+// whose audio already matches plays untouched. What the URL asks and cannot be done is a 400 or 415; what
 // only the config asks is logged and the file plays as it is.
 func (a *App) fileAudio(req *rtsp.Request, cfg *config.Config) (func(file.Demuxer) (file.Demuxer, error), error) {
 	q := req.Query
@@ -237,18 +238,21 @@ func (a *App) fileAudio(req *rtsp.Request, cfg *config.Config) (func(file.Demuxe
 	if q.Get("sr") == "" && (o == nil || o.Audio.SampleRate == 0) {
 		p.rate = 0
 	}
-	codec, ok := softCodec(p.codec)
-	if !ok {
+	var want source.AudioTarget
+	if codec, ok := softCodec(p.codec); ok {
+		want.Soft = soft.AudioEncoderConfig{Codec: codec, Rate: p.rate, Channels: p.channels, Bitrate: p.bitrate * 1000,
+			FrameDuration: p.ptime}
+	} else if c := a.compressedAudio(p); c != nil {
+		want.Coded = hwenc.AudioParams{Codec: c.Params.Codec, SampleRate: p.rate, Channels: p.channels, Bitrate: p.bitrate}
+	} else {
 		if byURL {
-			a.log.Info("no pure-Go encoder for the file audio asked", "path", req.Path, "codec", p.codec)
+			a.log.Info("no encoder for the file audio asked", "path", req.Path, "codec", p.codec)
 			return nil, &rtsp.StatusError{Code: 415, Reason: "Unsupported Media Type (" + p.codec + ")"}
 		}
 		return nil, nil
 	}
-	want := soft.AudioEncoderConfig{Codec: codec, Rate: p.rate, Channels: p.channels, Bitrate: p.bitrate * 1000,
-		FrameDuration: p.ptime}
 	return func(d file.Demuxer) (file.Demuxer, error) {
-		t, err := source.TranscodeAudio(d, want)
+		t, err := source.TranscodeAudioWith(d, want, a.encoders)
 		if err != nil && !byURL {
 			a.log.Warn("file audio not transcoded as the output node asks", "path", req.Path, "err", err)
 			return d, nil

@@ -6,6 +6,7 @@ import (
 	"rtspcam/firmware/paths"
 	"rtspcam/firmware/source"
 	"rtspcam/firmware/source/file"
+	"rtspcam/hwenc"
 	"rtspcam/rtsp"
 )
 
@@ -29,14 +30,19 @@ func (a *App) OpenMedia(req *rtsp.Request) (rtsp.Media, error) {
 			}
 			return nil, rtsp.ErrNotFound
 		}
-		wrap, err := a.fileAudio(req, cfg)
+		videoWrap, err := a.fileVideo(req, cfg)
 		if err != nil {
 			return nil, err
 		}
+		audioWrap, err := a.fileAudio(req, cfg)
+		if err != nil {
+			return nil, err
+		}
+		wrap := chainWraps(videoWrap, audioWrap)
 		p, err := source.OpenFileWith(req.Path, full, cfg.LoopNums, a.log, wrap)
 		if err != nil {
 			a.log.Warn("cannot play file", "path", req.Path, "err", err)
-			if errors.Is(err, file.ErrUnsupported) || errors.Is(err, source.ErrNoAudioTranscode) {
+			if errors.Is(err, file.ErrUnsupported) || errors.Is(err, source.ErrNoAudioTranscode) || hwenc.IsUnsupported(err) {
 				return nil, &rtsp.StatusError{Code: 415, Reason: "Unsupported Media Type"}
 			}
 			return nil, rtsp.ErrNotFound
@@ -51,5 +57,29 @@ func (a *App) OpenMedia(req *rtsp.Request) (rtsp.Media, error) {
 	default:
 		a.log.Warn("source kind not supported by this build", "path", req.Path, "kind", t.Kind.String())
 		return nil, &rtsp.StatusError{Code: 404, Reason: "Not Found (" + t.Kind.String() + " not supported by this build)"}
+	}
+}
+
+// chainWraps applies the demuxer wraps in order, skipping nil ones. When
+// one fails, the wraps made so far are closed (their codecs); the file
+// under them is closed again by OpenFileWith, which is harmless.
+func chainWraps(wraps ...func(file.Demuxer) (file.Demuxer, error)) func(file.Demuxer) (file.Demuxer, error) {
+	return func(d file.Demuxer) (file.Demuxer, error) {
+		first := true // d is still the file itself
+		for _, w := range wraps {
+			if w == nil {
+				continue
+			}
+			next, err := w(d)
+			if err != nil {
+				if !first {
+					d.Close()
+				}
+				return nil, err
+			}
+			first = first && next == d
+			d = next
+		}
+		return d, nil
 	}
 }
