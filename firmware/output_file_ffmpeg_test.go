@@ -15,27 +15,6 @@ import (
 	"time"
 )
 
-// makeAVClip writes dir/clip.mp4: 4 s of 640x480 H.264 at 25 fps
-// (B-frames, a key frame every 25 frames) and a 1 kHz AAC tone at half
-// scale, 48 kHz stereo.
-func makeAVClip(t *testing.T, dir string) {
-	t.Helper()
-	e2eMakeClip(t, dir, "clip.mp4", []string{"-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25:duration=4",
-		"-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000:duration=4",
-		"-af", "volume=4", "-ac", "2", "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p",
-		"-c:a", "aac", "-b:a", "128k", "-shortest"})
-}
-
-// probeVideo has ffprobe read url's video: "codec WxH".
-func probeStreams(t *testing.T, url string) []string {
-	t.Helper()
-	p, err := e2eFFprobe(context.Background(), url, "-rtsp_transport", "tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e2eSummary(p.Streams)
-}
-
 // A file transcoded by URL parameters: MJPEG at 320x240, H.264 at a
 // lower bitrate, G.711 µ-law and G.722 from its AAC. ffprobe sees what
 // was asked, ffmpeg decodes it without complaint, the bitrate follows
