@@ -35,6 +35,9 @@ type Device struct {
 	Format Format
 	// Default marks the system's default device.
 	Default bool
+	// Aliases are other names the system accepts for the device (ALSA's
+	// "hw:1,0" for "hw:Loopback,0,0"); Find matches them after Name.
+	Aliases []string
 }
 
 // Format describes interleaved signed 16-bit PCM in host byte order.
@@ -83,7 +86,7 @@ type Player interface {
 
 // Find picks the device a path argument names: "" is the default (or the
 // first), a number is the index in devs, anything else a name (exact, then
-// case-insensitive, then the description). The error wraps ErrNoDevice
+// case-insensitive, then an alias, then the description). The error wraps ErrNoDevice
 // and lists what exists.
 func Find(devs []Device, arg string) (Device, error) {
 	if arg == "" {
@@ -113,6 +116,13 @@ func Find(devs []Device, arg string) (Device, error) {
 	for _, d := range devs {
 		if strings.EqualFold(d.Name, arg) {
 			return d, nil
+		}
+	}
+	for _, d := range devs {
+		for _, a := range d.Aliases {
+			if strings.EqualFold(a, arg) {
+				return d, nil
+			}
 		}
 	}
 	for _, d := range devs {
