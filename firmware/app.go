@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"rtspcam/drivers/audio"
-	"rtspcam/drivers/pulse"
 	"rtspcam/drivers/v4l2"
 	"rtspcam/firmware/config"
 	"rtspcam/firmware/notify"
@@ -88,7 +87,7 @@ type App struct {
 	trans     map[string]*transcodedLive // by transcodeKey
 	// fileXcodeLogged holds the file transcodings logged at info once.
 	fileXcodeLogged sync.Map
-	audio           audio.System // PulseAudio; see audio.go
+	audio           audio.System // PulseAudio or ALSA; see audio_system.go
 	micsMu          sync.Mutex
 	mics            map[string]*source.Live // by device and encoding
 }
@@ -108,8 +107,10 @@ func New(cfg *config.Config, log *slog.Logger) (*App, error) {
 		pattern:   source.NewLive("testpattern", patternRunner{tp}, log),
 		cams:      v4l2.Host{},
 		encoders:  newEncoderSelector(log),
-		audio:     &pulse.System{},
 	}
+	var sysName, why string
+	a.audio, sysName, why = AudioSystem()
+	log.Info("audio system", "system", sysName, "why", why)
 	a.server = &rtsp.Server{
 		Handler:        a,
 		ServerName:     "rtspcam/" + Version,

@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"rtspcam/drivers/pulse"
 	"rtspcam/drivers/v4l2"
 	"rtspcam/drivers/x11"
 	"rtspcam/firmware"
@@ -210,16 +209,18 @@ func listWindows() int {
 	return 0
 }
 
-// listAudio prints the PulseAudio capture sources, one per line:
+// listAudio prints the capture sources of the sound system the server
+// would use (PulseAudio, else ALSA), one per line:
 // "index: name (description, rate Hz, channels ch)"; play one as
 // audiodeviceN or audiodevice=<name>.
 func listAudio() int {
-	devs, err := (&pulse.System{}).Sources()
+	sys, name, why := firmware.AudioSystem()
+	devs, err := sys.Sources()
 	if err != nil {
-		fmt.Printf("no audiodevice sources: %v\n", err)
+		fmt.Printf("no audiodevice sources: %v (%s)\n", err, why)
 		return 0
 	}
-	fmt.Println("audio devices (play audiodeviceN or audiodevice=Name; audiodevice is the default):")
+	fmt.Printf("audio devices from %s (play audiodeviceN or audiodevice=Name; audiodevice is the default):\n", name)
 	for _, d := range devs {
 		def := ""
 		if d.Default {

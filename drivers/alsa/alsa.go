@@ -31,6 +31,10 @@ type System struct {
 	// PeriodTime is the capture and playback period, 10 ms unless set:
 	// the handler of a capture gets a period at a time.
 	PeriodTime time.Duration
+	// Xrun, if set, is called with the device node after each overrun
+	// (capture) or underrun (playback) the driver recovered from: a
+	// capture lost audio there, a playback played silence.
+	Xrun func(node string)
 }
 
 var _ audio.System = (*System)(nil)

@@ -24,7 +24,7 @@ func (s *System) Capture(ctx context.Context, name string, f audio.Format, h aud
 	if err != nil {
 		return err
 	}
-	p, err := openPCM(s.devDir(), a, true, f, s.periodTime())
+	p, err := openPCM(s.devDir(), a, true, f, s.periodTime(), s.Xrun)
 	if err != nil {
 		return err
 	}

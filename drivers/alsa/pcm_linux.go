@@ -23,6 +23,7 @@ type pcm struct {
 	xfer    xferi
 	poll    [1]unix.PollFd
 	xruns   int
+	onXrun  func(name string)
 }
 
 // devPath is the node of a PCM: /dev/snd/pcmC1D0c.
@@ -37,13 +38,13 @@ func devPath(dir string, a Address, capture bool) string {
 // openPCM opens the subdevice a names (non-blocking, so that a capture
 // can wait in poll and notice its context) and configures it for f with
 // periods of about periodTime.
-func openPCM(dir string, a Address, capture bool, f audio.Format, periodTime time.Duration) (*pcm, error) {
+func openPCM(dir string, a Address, capture bool, f audio.Format, periodTime time.Duration, onXrun func(string)) (*pcm, error) {
 	path := devPath(dir, a, capture)
 	fd, err := openSubdevice(dir, path, a)
 	if err != nil {
 		return nil, err
 	}
-	p := &pcm{fd: fd, name: path, capture: capture, format: f}
+	p := &pcm{fd: fd, name: path, capture: capture, format: f, onXrun: onXrun}
 	if err := p.configure(periodTime); err != nil {
 		unix.Close(fd)
 		return nil, err
@@ -99,7 +100,7 @@ func openError(path string, err error) error {
 
 // configure sets the hardware parameters (interleaved S16_LE, the rate
 // and channels of p.format exactly, a period near periodTime and a buffer
-// of four periods where the device allows) and the software ones, then
+// of 16 periods for capture, 8 for playback, where the device allows) and the software ones, then
 // prepares the stream.
 func (p *pcm) configure(periodTime time.Duration) error {
 	hw := anyParams()
@@ -118,7 +119,14 @@ func (p *pcm) configure(periodTime time.Duration) error {
 	if err := ioctl(p.fd, ioctlHWRefine, unsafe.Pointer(hw)); err != nil {
 		return fmt.Errorf("alsa: %s: period of %d frames: %w", p.name, period, err)
 	}
-	buffer := clamp(4*period, hw.interval(paramBufferSize))
+	// A capture's buffer only absorbs a late reader (it is read a period
+	// at a time as soon as one is ready), so it is long; a playback's
+	// buffer is its latency.
+	periods := uint32(8)
+	if p.capture {
+		periods = 16
+	}
+	buffer := clamp(periods*period, hw.interval(paramBufferSize))
 	hw.setRange(paramBufferSize, buffer, buffer)
 	if err := ioctl(p.fd, ioctlHWParams, unsafe.Pointer(hw)); err != nil {
 		return fmt.Errorf("alsa: %s: hw params (period %d, buffer %d frames): %w", p.name, period, buffer, err)
@@ -172,6 +180,9 @@ func (p *pcm) recover(err error) error {
 	switch {
 	case errors.Is(err, unix.EPIPE):
 		p.xruns++
+		if p.onXrun != nil {
+			p.onXrun(p.name)
+		}
 		return p.prepare()
 	case errors.Is(err, unix.ESTRPIPE):
 		for {

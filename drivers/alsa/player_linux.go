@@ -16,8 +16,8 @@ const stallLimit = 2 * time.Second
 // errPlayerClosed reports a Write after Close.
 var errPlayerClosed = errors.New("alsa: player closed")
 
-// Player plays PCM to a playback PCM. The device's buffer holds four
-// periods; playback starts when half of it is queued, and a writer that
+// Player plays PCM to a playback PCM. The device's buffer holds eight
+// periods (80 ms at the default period); playback starts when half of it is queued, and a writer that
 // falls behind (an underrun) restarts it, so a pause plays as silence.
 type Player struct {
 	mu     sync.Mutex
@@ -37,7 +37,7 @@ func (s *System) Play(name string, f audio.Format) (audio.Player, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := openPCM(s.devDir(), a, false, f, s.periodTime())
+	p, err := openPCM(s.devDir(), a, false, f, s.periodTime(), s.Xrun)
 	if err != nil {
 		return nil, err
 	}
