@@ -176,3 +176,39 @@ func toneOf(pcm []int16, rate int) (freq, amp float64) {
 	}
 	return freq, amp
 }
+
+// TestALSALayoutOnARM runs drivers/alsa's unit tests (TestLayout checks
+// the PCM ioctl structures against the kernel's sizes) built for arm64
+// and armv7 under qemu-user: snd_pcm_uframes_t is 4 bytes on the one and
+// 8 on the other.
+func TestALSALayoutOnARM(t *testing.T) {
+	t.Parallel()
+	root := moduleRoot(t)
+	for _, tg := range []struct {
+		name, qemu string
+		env        []string
+	}{
+		{"arm64", "qemu-aarch64-static", []string{"GOARCH=arm64"}},
+		{"armv7", "qemu-arm-static", []string{"GOARCH=arm", "GOARM=7"}},
+	} {
+		t.Run(tg.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := exec.LookPath(tg.qemu); err != nil {
+				t.Fatalf("%s is required (run scripts/deps.sh): %v", tg.qemu, err)
+			}
+			bin := filepath.Join(t.TempDir(), "alsa.test")
+			cmd := exec.Command("go", "test", "-c", "-o", bin, "./drivers/alsa")
+			cmd.Dir = root
+			cmd.Env = append(append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux"), tg.env...)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("build: %v\n%s", err, out)
+			}
+			cmd = exec.Command(tg.qemu, bin, "-test.v", "-test.run", "^(TestLayout|TestParse|TestSourcesFromProc)")
+			cmd.Dir = filepath.Join(root, "drivers/alsa")
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "--- PASS: TestLayout") {
+				t.Fatalf("%s: %v\n%s", tg.qemu, err, out)
+			}
+		})
+	}
+}
