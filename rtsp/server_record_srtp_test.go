@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"net"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,10 +55,13 @@ func (h *srtpPubHandler) got() (rtp, rtcp int) {
 	return len(h.rtp), len(h.rtcps)
 }
 
-func newSRTPPubServer(t *testing.T) (*rtsp.Server, *srtpPubHandler, string) {
+func newSRTPPubServer(t *testing.T, tune ...func(*rtsp.Server)) (*rtsp.Server, *srtpPubHandler, string) {
 	t.Helper()
 	h := &srtpPubHandler{}
 	srv := &rtsp.Server{Handler: h, IdleTimeout: 10 * time.Second}
+	for _, f := range tune {
+		f(srv)
+	}
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -258,4 +264,95 @@ func testRTP(t *testing.T, seq uint16, payload []byte) []byte {
 	b[8], b[9], b[10], b[11] = 0, 0, 0x5e, 0xed
 	copy(b[12:], payload)
 	return b
+}
+
+// TestRecordSRTPNoLeaks: SRTP publishing sessions over UDP and TCP, ended
+// by TEARDOWN or by the publisher's connection dropping, leave no
+// goroutine and no descriptor behind (the UDP pair's readers each own a
+// Receiver and end with their sockets).
+func TestRecordSRTPNoLeaks(t *testing.T) {
+	_, _, addr := newSRTPPubServer(t)
+	url := "rtsp://" + addr + "/pub"
+	keys, _ := srtp.NewKeys(srtp.AES128SHA1_80)
+	publish := func(tcp, teardown bool) {
+		cl := dial(t, addr)
+		if code := announce(cl, url, savpSDP("crypto:"+keys.Crypto(1).String())); code != 200 {
+			t.Fatalf("ANNOUNCE: %d", code)
+		}
+		tr := "RTP/SAVP/TCP;unicast;interleaved=0-1;mode=record"
+		if !tcp {
+			a, b, port := udpPair(t)
+			defer a.Close()
+			defer b.Close()
+			tr = fmt.Sprintf("RTP/SAVP;unicast;client_port=%d-%d;mode=record", port, port+1)
+		}
+		res := cl.do("SETUP", url+"/trackID=0", hdr("Transport", tr))
+		expectStatus(t, "SETUP", res, 200)
+		id := sessionID(t, res)
+		expectStatus(t, "RECORD", cl.do("RECORD", url, hdr("Session", id)), 200)
+		if teardown {
+			expectStatus(t, "TEARDOWN", cl.do("TEARDOWN", url, hdr("Session", id)), 200)
+		}
+		cl.nc.Close()
+	}
+	publish(true, true) // warm-up: the server's lazily started parts
+	time.Sleep(100 * time.Millisecond)
+	g0, fd0 := runtime.NumGoroutine(), countFDs(t)
+	for _, tcp := range []bool{false, true} {
+		for _, teardown := range []bool{false, true} {
+			publish(tcp, teardown)
+		}
+	}
+	var g, fd int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if g, fd = runtime.NumGoroutine(), countFDs(t); g <= g0 && fd <= fd0 {
+			break
+		}
+	}
+	if g > g0 || fd > fd0 {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%d goroutines and %d descriptors after the publishers left, %d and %d before:\n%s", g, fd, g0, fd0, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// TestRecordSRTPOverRTSPS: keys that come inside TLS are no cause for a
+// warning; over plain RTSP they are.
+func TestRecordSRTPOverRTSPS(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	srv, _, addr := newSRTPPubServer(t, func(s *rtsp.Server) {
+		s.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	})
+	cfg, err := testTLSConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.ServeTLS(l, cfg)
+	keys, _ := srtp.NewKeys(srtp.AES128SHA1_80)
+	tc := clientOn(t, dialTLS(t, l.Addr().String()))
+	url := "rtsp://" + l.Addr().String() + "/secure"
+	if code := announce(tc, url, savpSDP("key-mgmt:mikey "+mikeyOf(t, keys))); code != 200 {
+		t.Fatalf("ANNOUNCE over TLS: %d", code)
+	}
+	res := tc.do("SETUP", url+"/trackID=0", hdr("Transport", "RTP/SAVP/TCP;unicast;interleaved=0-1;mode=record",
+		"KeyMgmt", fmt.Sprintf(`prot=mikey;uri="%s";data="%s"`, url, mikeyOf(t, keys))))
+	expectStatus(t, "SETUP over TLS", res, 200)
+	if strings.Contains(logs.String(), "plain RTSP") {
+		t.Fatalf("warned about keys that came over TLS:\n%s", logs.String())
+	}
+	cl := dial(t, addr)
+	if code := announce(cl, "rtsp://"+addr+"/plain", savpSDP("key-mgmt:mikey "+mikeyOf(t, keys))); code != 200 {
+		t.Fatalf("ANNOUNCE: %d", code)
+	}
+	if !strings.Contains(logs.String(), "publisher sent SRTP keys over plain RTSP") {
+		t.Fatalf("no warning for keys over plain RTSP:\n%s", logs.String())
+	}
+	secret := base64.StdEncoding.EncodeToString(keys.Master[:])
+	if strings.Contains(logs.String(), secret[:20]) || strings.Contains(logs.String(), mikeyOf(t, keys)[:40]) {
+		t.Fatal("the log shows the keys")
+	}
 }

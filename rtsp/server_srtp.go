@@ -34,10 +34,24 @@ func wantsSRTP(q url.Values) bool {
 	return false
 }
 
-// isTLS tells whether keys sent on c stay confidential.
+// isTLS tells whether keys sent on c stay confidential: the connection is
+// TLS under whatever wraps it (the bytes peeked to tell RTSP from HTTP, an
+// HTTPS tunnel's GET, a WebSocket upgraded on the HTTPS port).
 func (c *serverConn) isTLS() bool {
-	_, ok := c.nc.(interface{ ConnectionState() tls.ConnectionState })
-	return ok
+	nc := c.nc
+	for {
+		if _, ok := nc.(interface{ ConnectionState() tls.ConnectionState }); ok {
+			return true
+		}
+		switch w := nc.(type) {
+		case *wsConn:
+			nc = w.raw.Conn
+		case rawWriter:
+			nc = w.rawWriter()
+		default:
+			return false
+		}
+	}
 }
 
 // offerSRTP draws the keys a DESCRIBE offers for path on this connection;
