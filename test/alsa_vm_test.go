@@ -28,7 +28,7 @@ const alsaGuestConfig = `<?xml version="1.0" encoding="utf-8"?>
 </config>
 `
 
-// TestALSAOnSndAloop boots Debian's amd64 kernel under QEMU with snd-aloop
+// TestALSAOnSndAloop boots Debian's amd64 and arm64 kernels under QEMU with snd-aloop
 // (a loopback sound card: what is played to hw:Loopback,0,N is captured
 // from hw:Loopback,1,N). In the guest alsacheck plays a 1 kHz tone with
 // drivers/alsa and captures it from the other side (see its doc: tone,
@@ -49,71 +49,76 @@ func TestALSAOnSndAloop(t *testing.T) {
 	if err := os.WriteFile(cfgFile, []byte(alsaGuestConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	const arch = "amd64"
-	k := vm.Prepare(t, arch)
-	check := vm.BuildStatic(t, arch, filepath.Join(root, "test/vm/alsacheck"))
-	server := vm.BuildStatic(t, arch, filepath.Join(root, "cmd/rtspserver"))
-	g := vm.Boot(t, k, vm.Options{
-		Modules: []string{"snd-aloop"},
-		Params:  map[string]string{"snd_aloop": "pcm_substreams=2"},
-		Files:   map[string]string{"/bin/alsacheck": check, "/bin/rtspserver": server, "/etc/rtspserver.cfg": cfgFile},
-		Script: "/bin/alsacheck\n/bin/rtspserver -l audiodevice\n/bin/alsacheck -play &\n" +
-			"exec /bin/rtspserver -c /etc/rtspserver.cfg\n",
-		Forward: []int{8554},
-	})
-	g.WaitFor("ALSACHECK END", 3*time.Minute)
-	if !strings.Contains(g.Log(), "ALSACHECK PASS") {
-		t.Fatalf("alsacheck did not pass: %q", regexp.MustCompile(`ALSACHECK [^\r\n]*`).FindAllString(g.Log(), -1))
-	}
-	for _, ln := range regexp.MustCompile(`ALSACHECK [^\r\n]*`).FindAllString(g.Log(), -1) {
-		t.Log(ln)
-	}
-	if !g.WaitFor("rtsp listening", time.Minute) {
-		t.Fatal("the server did not start")
-	}
-	log := g.Log()
-	if !regexp.MustCompile(`audio devices from alsa[^\n]*\n0: hw:Loopback,0,0 \(Loopback PCM \(Loopback, hw:0,0\), 48000 Hz, 2 ch\) default\s*\n1: hw:Loopback,1,0 `).MatchString(log) {
-		t.Fatal("-l audiodevice did not list the loopback's capture devices from ALSA")
-	}
-	if !regexp.MustCompile(`audio system.*system=alsa`).MatchString(log) {
-		t.Fatal("the server did not log that it chose ALSA")
-	}
+	// One guest after the other: each plays and captures in real time, and
+	// two emulators at once starve each other.
+	for _, arch := range []string{"amd64", "arm64"} {
+		t.Run(arch, func(t *testing.T) {
+			k := vm.Prepare(t, arch)
+			check := vm.BuildStatic(t, arch, filepath.Join(root, "test/vm/alsacheck"))
+			server := vm.BuildStatic(t, arch, filepath.Join(root, "cmd/rtspserver"))
+			g := vm.Boot(t, k, vm.Options{
+				Modules: []string{"snd-aloop"},
+				Params:  map[string]string{"snd_aloop": "pcm_substreams=2"},
+				Files:   map[string]string{"/bin/alsacheck": check, "/bin/rtspserver": server, "/etc/rtspserver.cfg": cfgFile},
+				Script: "/bin/alsacheck\n/bin/rtspserver -l audiodevice\n/bin/alsacheck -play &\n" +
+					"exec /bin/rtspserver -c /etc/rtspserver.cfg\n",
+				Forward: []int{8554},
+			})
+			g.WaitFor("ALSACHECK END", 3*time.Minute)
+			if !strings.Contains(g.Log(), "ALSACHECK PASS") {
+				t.Fatalf("alsacheck did not pass: %q", regexp.MustCompile(`ALSACHECK [^\r\n]*`).FindAllString(g.Log(), -1))
+			}
+			for _, ln := range regexp.MustCompile(`ALSACHECK [^\r\n]*`).FindAllString(g.Log(), -1) {
+				t.Log(ln)
+			}
+			if !g.WaitFor("rtsp listening", time.Minute) {
+				t.Fatal("the server did not start")
+			}
+			log := g.Log()
+			if !regexp.MustCompile(`audio devices from alsa[^\n]*\n0: hw:Loopback,0,0 \(Loopback PCM \(Loopback, hw:0,0\), 48000 Hz, 2 ch\) default\s*\n1: hw:Loopback,1,0 `).MatchString(log) {
+				t.Fatal("-l audiodevice did not list the loopback's capture devices from ALSA")
+			}
+			if !regexp.MustCompile(`audio system.*system=alsa`).MatchString(log) {
+				t.Fatal("the server did not log that it chose ALSA")
+			}
 
-	dir := t.TempDir()
-	url := fmt.Sprintf("rtsp://127.0.0.1:%d/audiodevice=hw:Loopback,1,0", g.HostPort(8554))
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	crc, raw := filepath.Join(dir, "packets.txt"), filepath.Join(dir, "pcm.raw")
-	out, err := exec.CommandContext(ctx, "ffmpeg", "-v", "error", "-rtsp_transport", "tcp", "-i", url,
-		"-t", "5", "-c", "copy", "-f", "framecrc", crc, "-t", "5", "-ac", "1", "-f", "s16le", raw).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ffmpeg record %s: %v\n%s", url, err, out)
-	}
-	codec, rate, total, err := packetSpan(crc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if codec != "pcm_mulaw" || rate != 8000 {
-		t.Errorf("recorded %s at %d Hz, want G.711 µ-law at 8000", codec, rate)
-	}
-	if total < 4.9 || total > 5.1 {
-		t.Errorf("recorded %.3f s of audio, want 5 s", total)
-	}
-	b, err := os.ReadFile(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcm := make([]int16, len(b)/2)
-	for i := range pcm {
-		pcm[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
-	}
-	if got := float64(len(pcm)) / 8000; got < 4.9 || got > 5.1 {
-		t.Errorf("decoded %.3f s, want 5 s", got)
-	}
-	freq, lv := toneOf(pcm[len(pcm)/10:], 8000)
-	t.Logf("host recording: %.3f s, dominant %.0f Hz at %.3f of full scale", total, freq, lv)
-	if math.Abs(freq-1000) > 25 || lv < 0.45 || lv > 0.55 {
-		t.Fatalf("dominant %.0f Hz at %.3f, want 1000 Hz at 0.5", freq, lv)
+			dir := t.TempDir()
+			url := fmt.Sprintf("rtsp://127.0.0.1:%d/audiodevice=hw:Loopback,1,0", g.HostPort(8554))
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			crc, raw := filepath.Join(dir, "packets.txt"), filepath.Join(dir, "pcm.raw")
+			out, err := exec.CommandContext(ctx, "ffmpeg", "-v", "error", "-rtsp_transport", "tcp", "-i", url,
+				"-t", "5", "-c", "copy", "-f", "framecrc", crc, "-t", "5", "-ac", "1", "-f", "s16le", raw).CombinedOutput()
+			if err != nil {
+				t.Fatalf("ffmpeg record %s: %v\n%s", url, err, out)
+			}
+			codec, rate, total, err := packetSpan(crc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if codec != "pcm_mulaw" || rate != 8000 {
+				t.Errorf("recorded %s at %d Hz, want G.711 µ-law at 8000", codec, rate)
+			}
+			if total < 4.9 || total > 5.1 {
+				t.Errorf("recorded %.3f s of audio, want 5 s", total)
+			}
+			b, err := os.ReadFile(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pcm := make([]int16, len(b)/2)
+			for i := range pcm {
+				pcm[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
+			}
+			if got := float64(len(pcm)) / 8000; got < 4.9 || got > 5.1 {
+				t.Errorf("decoded %.3f s, want 5 s", got)
+			}
+			freq, lv := toneOf(pcm[len(pcm)/10:], 8000)
+			t.Logf("host recording: %.3f s, dominant %.0f Hz at %.3f of full scale", total, freq, lv)
+			if math.Abs(freq-1000) > 25 || lv < 0.45 || lv > 0.55 {
+				t.Fatalf("dominant %.0f Hz at %.3f, want 1000 Hz at 0.5", freq, lv)
+			}
+		})
 	}
 }
 
