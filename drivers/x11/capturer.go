@@ -5,11 +5,16 @@ import (
 	"fmt"
 	"image"
 
+	"github.com/jezek/xgb/shm"
 	"github.com/jezek/xgb/xproto"
 )
 
-// Capturer grabs one screen rectangle or one window with GetImage. It is
-// not safe for concurrent use.
+// Capturer grabs one screen rectangle or one window: with ShmGetImage into
+// a shared memory segment the size of the area, reused frame after frame,
+// when the display has MIT-SHM, else with GetImage (which makes xgb
+// allocate the whole frame on every call). A window is grabbed from its
+// own drawable, so windows above it do not show. It is not safe for
+// concurrent use.
 type Capturer struct {
 	d             *Display
 	drawable      xproto.Drawable
@@ -17,6 +22,7 @@ type Capturer struct {
 	title         string
 	x, y          int
 	width, height int
+	seg           *segment // nil: GetImage
 }
 
 var _ Grabber = (*Capturer)(nil)
@@ -24,9 +30,19 @@ var _ Grabber = (*Capturer)(nil)
 // Size is the size of the captured area when the capturer was made.
 func (c *Capturer) Size() (width, height int) { return c.width, c.height }
 
-// Close releases nothing today; it is there for Grabber (an MIT-SHM
-// segment would be freed here).
-func (c *Capturer) Close() error { return nil }
+// SHM tells whether frames come through MIT-SHM shared memory.
+func (c *Capturer) SHM() bool { return c.seg != nil }
+
+// Close frees the shared memory segment, if any. The capturer then grabs
+// with GetImage.
+func (c *Capturer) Close() error {
+	if c.seg == nil {
+		return nil
+	}
+	err := c.seg.close()
+	c.seg = nil
+	return err
+}
 
 // Capture grabs the area into dst (even bounds from (0, 0), at most Size;
 // a smaller dst crops the right and bottom edges). A window that was
@@ -75,7 +91,21 @@ func (c *Capturer) Capture(dst *image.YCbCr) error {
 	return ConvertBGRX(part, data, 4*cw)
 }
 
+// grab fetches the w x h area at the capturer's origin as rows of 4*w
+// bytes. With MIT-SHM the bytes are in the segment, valid until the next
+// grab; the one round trip carries no pixels.
 func (c *Capturer) grab(w, h int) ([]byte, error) {
+	if c.seg != nil {
+		r, err := shm.GetImage(c.d.conn, c.drawable, int16(c.x), int16(c.y), uint16(w), uint16(h),
+			0xffffffff, xproto.ImageFormatZPixmap, c.seg.id, 0).Reply()
+		if err != nil {
+			return nil, err
+		}
+		if int(r.Size) < 4*w*h {
+			return nil, fmt.Errorf("x11: ShmGetImage gave %d bytes for %dx%d", r.Size, w, h)
+		}
+		return c.seg.mem[:4*w*h], nil
+	}
 	r, err := xproto.GetImage(c.d.conn, xproto.ImageFormatZPixmap, c.drawable,
 		int16(c.x), int16(c.y), uint16(w), uint16(h), 0xffffffff).Reply()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/randr"
+	"github.com/jezek/xgb/shm"
 	"github.com/jezek/xgb/xinerama"
 	"github.com/jezek/xgb/xproto"
 )
@@ -17,6 +18,10 @@ import (
 // quietXGB silences xgb's package-level logger once: a library must not
 // print, and every failure it logs also reaches us as an error.
 var quietXGB sync.Once
+
+// extInit serialises the extensions' Init, which write xgb's global
+// tables of event and error constructors.
+var extInit sync.Mutex
 
 // Display is a connection to an X server. Its methods are safe for
 // concurrent use.
@@ -26,7 +31,8 @@ type Display struct {
 	root      xproto.Window
 	randr     bool
 	xinerama  bool
-	bgrx      bool // the root visual is 32-bit little-endian BGRX
+	bgrx      bool  // the root visual is 32-bit little-endian BGRX
+	shmErr    error // why captures use GetImage rather than MIT-SHM; nil: they don't
 	atomNet   xproto.Atom
 	atomUTF8  xproto.Atom
 	closeOnce sync.Once
@@ -50,8 +56,18 @@ func Open(display string) (*Display, error) {
 	scr := d.setup.DefaultScreen(conn)
 	d.root = scr.Root
 	d.bgrx = d.pixelsAreBGRX(scr)
+	extInit.Lock()
 	d.randr = randr.Init(conn) == nil
 	d.xinerama = xinerama.Init(conn) == nil
+	shmInit := shm.Init(conn)
+	extInit.Unlock()
+	if shmInit != nil {
+		d.shmErr = fmt.Errorf("x11: no MIT-SHM extension: %w", shmInit)
+	} else if probe, err := newSegment(conn, 4096); err != nil {
+		d.shmErr = err
+	} else {
+		probe.close()
+	}
 	if d.atomNet, err = d.atom("_NET_WM_NAME"); err == nil {
 		d.atomUTF8, err = d.atom("UTF8_STRING")
 	}
@@ -94,6 +110,12 @@ func (d *Display) atom(name string) (xproto.Atom, error) {
 	}
 	return r.Atom, nil
 }
+
+// SHM is nil when captures share memory with the X server (MIT-SHM: the
+// server writes each frame into a segment mapped by both sides), else the
+// reason they fall back to GetImage (no extension, a server on another
+// host, another OS), which copies every frame through the socket.
+func (d *Display) SHM() error { return d.shmErr }
 
 // Close ends the connection.
 func (d *Display) Close() error {
@@ -270,7 +292,7 @@ func (d *Display) CaptureScreen(index int) (*Capturer, error) {
 		return nil, fmt.Errorf("%w: %d (the display has %d)", ErrNoScreen, index, len(ss))
 	}
 	s := ss[index]
-	return &Capturer{d: d, drawable: xproto.Drawable(d.root), x: s.X, y: s.Y, width: s.Width, height: s.Height}, nil
+	return d.newCapturer(&Capturer{d: d, drawable: xproto.Drawable(d.root), x: s.X, y: s.Y, width: s.Width, height: s.Height}), nil
 }
 
 // CaptureWindow returns a capturer of w's contents at its present size.
@@ -281,7 +303,18 @@ func (d *Display) CaptureWindow(w Window) (*Capturer, error) {
 	if w.Width <= 0 || w.Height <= 0 {
 		return nil, fmt.Errorf("x11: window %q has no area", w.Title)
 	}
-	return &Capturer{d: d, drawable: xproto.Drawable(w.ID), window: true, title: w.Title, width: w.Width, height: w.Height}, nil
+	return d.newCapturer(&Capturer{d: d, drawable: xproto.Drawable(w.ID), window: true, title: w.Title, width: w.Width, height: w.Height}), nil
+}
+
+// newCapturer gives c a shared memory segment for its whole area when the
+// display has MIT-SHM; without one, c grabs with GetImage.
+func (d *Display) newCapturer(c *Capturer) *Capturer {
+	if d.shmErr == nil {
+		if seg, err := newSegment(d.conn, 4*c.width*c.height); err == nil {
+			c.seg = seg
+		}
+	}
+	return c
 }
 
 // Open returns a Grabber for t, looking a window up by title.

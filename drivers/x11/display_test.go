@@ -21,6 +21,9 @@ func TestDisplayOnXvfb(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
+	if err := d.SHM(); err != nil {
+		t.Fatalf("Xvfb has MIT-SHM, but: %v", err)
+	}
 
 	ss, err := d.Screens()
 	if err != nil {
@@ -56,6 +59,9 @@ func TestDisplayOnXvfb(t *testing.T) {
 	if gw, gh := g.Size(); gw != 300 || gh != 100 {
 		t.Fatalf("window capture size %dx%d", gw, gh)
 	}
+	if !g.(*x11.Capturer).SHM() {
+		t.Fatal("the window capturer does not use MIT-SHM")
+	}
 	pic := image.NewYCbCr(image.Rect(0, 0, 300, 100), image.YCbCrSubsampleRatio420)
 	if err := g.Capture(pic); err != nil {
 		t.Fatal(err)
@@ -67,6 +73,10 @@ func TestDisplayOnXvfb(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !sg.SHM() {
+		t.Fatal("the screen capturer does not use MIT-SHM")
+	}
+	defer sg.Close()
 	full := image.NewYCbCr(image.Rect(0, 0, 640, 480), image.YCbCrSubsampleRatio420)
 	if err := sg.Capture(full); err != nil {
 		t.Fatal(err)
@@ -81,6 +91,9 @@ func TestDisplayOnXvfb(t *testing.T) {
 	win.Close()
 	if err := g.Capture(pic); !errors.Is(err, x11.ErrWindowGone) {
 		t.Fatalf("capture after close: %v, want ErrWindowGone", err)
+	}
+	if err := g.Close(); err != nil {
+		t.Fatal(err)
 	}
 	if ws, _ := d.Windows(); len(ws) != 1 {
 		t.Fatalf("after close, windows %+v", ws)

@@ -19,9 +19,10 @@ import (
 
 // StartXvfb runs an X server (Xvfb) of width x height at depth 24 on a
 // display number it picks itself (-displayfd), and returns its name, as
-// ":N". It fails the test when Xvfb is missing. The server is stopped in
-// t.Cleanup.
-func StartXvfb(t testing.TB, width, height int) string {
+// ":N". extra goes on Xvfb's command line (as "-extension", "MIT-SHM" to
+// run without shared memory). It fails the test when Xvfb is missing. The
+// server is stopped in t.Cleanup.
+func StartXvfb(t testing.TB, width, height int, extra ...string) string {
 	t.Helper()
 	bin, err := exec.LookPath("Xvfb")
 	if err != nil {
@@ -31,7 +32,8 @@ func StartXvfb(t testing.TB, width, height int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", width, height), "-nolisten", "tcp")
+	args := append([]string{"-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", width, height), "-nolisten", "tcp"}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.ExtraFiles = []*os.File{pw}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start Xvfb: %v", err)
