@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -23,6 +24,12 @@ type shmSegment struct {
 
 // ourSegments lists the System V segments this process created.
 func ourSegments(t testing.TB) []shmSegment {
+	t.Helper()
+	return segmentsOf(t, os.Getpid())
+}
+
+// segmentsOf lists the System V segments process pid created.
+func segmentsOf(t testing.TB, pid int) []shmSegment {
 	t.Helper()
 	f, err := os.Open("/proc/sysvipc/shm")
 	if err != nil {
@@ -44,7 +51,7 @@ func ourSegments(t testing.TB) []shmSegment {
 		s.size, _ = strconv.Atoi(f[3])
 		s.cpid, _ = strconv.Atoi(f[4])
 		s.nattch, _ = strconv.Atoi(f[6])
-		if s.cpid == os.Getpid() {
+		if s.cpid == pid {
 			out = append(out, s)
 		}
 	}
@@ -116,6 +123,57 @@ func TestSHMSegmentsAreFreed(t *testing.T) {
 	}
 	if n := len(ourSegments(t)); n != before {
 		t.Fatalf("%d segments 5 s after closing the display, want %d", n, before)
+	}
+}
+
+// TestSHMSegmentFreedWhenTheProcessDies kills a process in the middle of
+// capturing: its segment must not outlive it.
+func TestSHMSegmentFreedWhenTheProcessDies(t *testing.T) {
+	if disp := os.Getenv("X11_SHM_CHILD"); disp != "" {
+		d, err := x11.Open(disp)
+		if err != nil {
+			os.Exit(3)
+		}
+		c, err := d.CaptureScreen(0)
+		if err != nil || !c.SHM() {
+			os.Exit(4)
+		}
+		pic := image.NewYCbCr(image.Rect(0, 0, 320, 240), image.YCbCrSubsampleRatio420)
+		if c.Capture(pic) != nil {
+			os.Exit(5)
+		}
+		os.Stdout.WriteString("capturing\n")
+		select {} // until killed
+	}
+	disp := x11test.StartXvfb(t, 320, 240)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSHMSegmentFreedWhenTheProcessDies$")
+	cmd.Env = append(os.Environ(), "X11_SHM_CHILD="+disp)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if line != "capturing\n" {
+		cmd.Process.Kill()
+		err := cmd.Wait()
+		t.Fatalf("child said %q (%v)", line, err)
+	}
+	if segs := segmentsOf(t, cmd.Process.Pid); len(segs) != 1 || segs[0].mode&0o1000 == 0 {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("child's segments %+v: want one, marked for removal", segs)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(segmentsOf(t, cmd.Process.Pid)) != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if segs := segmentsOf(t, cmd.Process.Pid); len(segs) != 0 {
+		t.Fatalf("the killed process left %+v", segs)
 	}
 }
 
