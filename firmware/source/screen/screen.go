@@ -6,11 +6,10 @@ package screen
 import (
 	"context"
 	"fmt"
-	"image"
+	"sync/atomic"
 	"time"
 
 	"rtspcam/drivers/x11"
-	"rtspcam/hwenc/soft"
 	"rtspcam/rtsp/payload"
 	"rtspcam/rtsp/payload/mjpeg"
 )
@@ -47,6 +46,7 @@ type Source struct {
 	period  time.Duration
 	quality int
 	formats []payload.Format
+	skipped atomic.Int64
 }
 
 // New returns the source of t on dev.
@@ -70,15 +70,23 @@ func New(dev x11.Device, t x11.Target, o Options) (*Source, error) {
 // Formats is one track: MJPEG (RFC 2435).
 func (s *Source) Formats() []payload.Format { return s.formats }
 
+// Skipped is how many frames of the clock's grid were never captured
+// because capture fell more than a few frame periods behind (a slow
+// encoder, a loaded machine), counted over every Run when the frame after
+// them is captured: in a run, frames sent plus frames skipped account for
+// every period up to the last frame sent.
+func (s *Source) Skipped() int64 { return s.skipped.Load() }
+
 // Target is what the source captures.
 func (s *Source) Target() x11.Target { return s.target }
 
 // Run captures and sends frames until ctx ends (it returns ctx.Err()), the
 // window goes away (an error wrapping x11.ErrWindowGone) or capture or w
 // fails. Frame n is due n periods after the start on the monotonic clock
-// and carries that PTS, so the pace does not drift. Sizes are cropped to
-// multiples of 8 (RFC 2435 sends size/8): the right and bottom edges lose
-// up to 7 pixels.
+// and carries that PTS, so the pace does not drift; frames more than a few
+// periods late are skipped (see Skipped). Sizes are cropped to multiples
+// of 8 (RFC 2435 sends size/8): the right and bottom edges lose up to 7
+// pixels.
 func (s *Source) Run(ctx context.Context, w Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -88,21 +96,10 @@ func (s *Source) Run(ctx context.Context, w Writer) error {
 		return fmt.Errorf("screen: %s: %w", s.target, err)
 	}
 	defer g.Close()
-	// RFC 2435 carries the size in units of 8 pixels, so a receiver
-	// would show a 300-pixel-wide picture as 304 with garbage on the
-	// right: crop to whole blocks instead.
-	gw, gh := g.Size()
-	width, height := gw&^7, gh&^7
-	if width == 0 || height == 0 {
-		return fmt.Errorf("screen: %s: size %dx%d too small", s.target, gw, gh)
-	}
-	enc, err := soft.NewMJPEGEncoder(width, height, s.quality)
+	c, err := newCapture(g, s.quality)
 	if err != nil {
 		return fmt.Errorf("screen: %s: %w", s.target, err)
 	}
-	pic := image.NewYCbCr(image.Rect(0, 0, width, height), image.YCbCrSubsampleRatio420)
-	buf := make([]byte, 0, width*height/4)
-	var au [1][]byte
 
 	start := time.Now()
 	timer := time.NewTimer(time.Hour)
@@ -118,22 +115,16 @@ func (s *Source) Run(ctx context.Context, w Writer) error {
 			}
 		} else if err := ctx.Err(); err != nil {
 			return err
+		} else if late := -wait; late > lateLimit*s.period {
+			// Far behind: jump to the frame due now rather than
+			// bursting, and count the frames left out.
+			skip := int64(late / s.period)
+			frame += skip
+			due = time.Duration(frame) * s.period
+			s.skipped.Add(skip)
 		}
-		if err := g.Capture(pic); err != nil {
+		if err := c.frame(w, due); err != nil {
 			return fmt.Errorf("screen: %s: %w", s.target, err)
-		}
-		if buf, err = enc.Encode(buf[:0], pic); err != nil {
-			return fmt.Errorf("screen: %s: %w", s.target, err)
-		}
-		au[0] = buf
-		err := w.WriteAU(0, due, au[:], true)
-		au[0] = nil
-		if err != nil {
-			return fmt.Errorf("screen: %s: write: %w", s.target, err)
-		}
-		// Far behind: jump to the frame due now rather than bursting.
-		if late := time.Since(start) - time.Duration(frame+1)*s.period; late > lateLimit*s.period {
-			frame += int64(late / s.period)
 		}
 	}
 }

@@ -44,28 +44,46 @@ func fakeDisplay() *x11test.Display {
 		color.RGBA{0, 200, 0, 255})
 }
 
+// TestRunSendsPacedKeyFramesOfTheRightSize checks what a viewer sees:
+// every frame is a key frame of the cropped size, stamped on the 50 fps
+// grid, never sent before its time, and every grid slot up to the last
+// frame was either sent or counted as skipped (a loaded machine makes the
+// source skip frames rather than burst; that is not a failure).
 func TestRunSendsPacedKeyFramesOfTheRightSize(t *testing.T) {
+	const period = 20 * time.Millisecond
 	src, err := New(fakeDisplay(), x11.Target{Screen: 1}, Options{FPS: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	began := time.Now()
+	var arrived []time.Duration
 	rec := &recorder{onAU: func(n int) {
+		arrived = append(arrived, time.Since(began))
 		if n == 10 {
 			cancel()
 		}
 	}}
-	began := time.Now()
 	if err := src.Run(ctx, rec); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run: %v", err)
 	}
-	if el := time.Since(began); el < 150*time.Millisecond {
-		t.Fatalf("10 frames at 50 fps took %v: not paced", el)
+	if len(rec.frames) != 10 {
+		t.Fatalf("%d frames, want 10", len(rec.frames))
 	}
 	for i, f := range rec.frames {
-		if f.pts != time.Duration(i)*20*time.Millisecond || !f.key {
-			t.Fatalf("frame %d: pts %v key %v", i, f.pts, f.key)
+		if !f.key || f.pts%period != 0 {
+			t.Fatalf("frame %d: pts %v key %v: want a key frame on the %v grid", i, f.pts, f.key, period)
 		}
+		if i == 0 && f.pts != 0 || i > 0 && f.pts <= rec.frames[i-1].pts {
+			t.Fatalf("frame %d: pts %v after %v", i, f.pts, rec.frames[max(i-1, 0)].pts)
+		}
+		if arrived[i] < f.pts {
+			t.Fatalf("frame %d with pts %v sent %v after the start: early, not paced", i, f.pts, arrived[i])
+		}
+	}
+	last := int64(rec.frames[9].pts / period)
+	if sent, skipped := int64(len(rec.frames)), src.Skipped(); sent+skipped != last+1 {
+		t.Fatalf("%d frames sent and %d skipped, but the last is frame %d of the grid", sent, skipped, last)
 	}
 	img, err := jpeg.Decode(bytes.NewReader(rec.frames[0].jpg))
 	if err != nil {
@@ -78,6 +96,39 @@ func TestRunSendsPacedKeyFramesOfTheRightSize(t *testing.T) {
 	r, g, b, _ := img.At(80, 60).RGBA()
 	if r>>8 > 8 || g>>8 < 190 || b>>8 > 8 {
 		t.Fatalf("centre %d,%d,%d, want green", r>>8, g>>8, b>>8)
+	}
+}
+
+// TestRunSkipsFramesWhenLate stalls the writer for ten periods: the source
+// skips the frames it missed (and says how many) instead of sending them
+// in a burst, and carries on on the grid.
+func TestRunSkipsFramesWhenLate(t *testing.T) {
+	const period = 20 * time.Millisecond
+	src, err := New(fakeDisplay(), x11.Target{Screen: 1}, Options{FPS: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := &recorder{onAU: func(n int) {
+		if n == 3 {
+			time.Sleep(10 * period)
+		}
+		if n == 8 {
+			cancel()
+		}
+	}}
+	if err := src.Run(ctx, rec); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v", err)
+	}
+	if src.Skipped() < 10-lateLimit {
+		t.Fatalf("skipped %d frames after a stall of 10 periods, want at least %d", src.Skipped(), 10-lateLimit)
+	}
+	if gap := rec.frames[3].pts - rec.frames[2].pts; gap < (10-lateLimit)*period || gap%period != 0 {
+		t.Fatalf("after the stall the pts moves by %v, want a jump on the grid", gap)
+	}
+	last := int64(rec.frames[len(rec.frames)-1].pts / period)
+	if sent := int64(len(rec.frames)); sent+src.Skipped() != last+1 {
+		t.Fatalf("%d sent + %d skipped != %d grid slots", sent, src.Skipped(), last+1)
 	}
 }
 
