@@ -74,6 +74,7 @@ type App struct {
 
 	screensMu sync.Mutex
 	screens   map[string]*screenLive // by lower-cased path; see screen.go
+	noSHMOnce sync.Once              // logs the first display without MIT-SHM
 
 	pubsMu  sync.Mutex
 	pubs    map[string]*publication // by path; see publish.go

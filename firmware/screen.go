@@ -124,6 +124,11 @@ func (a *App) openScreen(req *rtsp.Request, t paths.Target, cfg *config.Config) 
 		a.log.Warn("no X display to capture", "path", req.Path, "err", err)
 		return nil, rtsp.ErrNotFound
 	}
+	if err := dev.SHM(); err != nil {
+		a.noSHMOnce.Do(func() {
+			a.log.Info("screen capture falls back to GetImage (every frame crosses the X socket)", "err", err)
+		})
+	}
 	if err := checkTarget(dev, tgt); err != nil {
 		dev.Close()
 		a.log.Info("capture target not found", "path", req.Path, "err", err)

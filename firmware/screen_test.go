@@ -79,6 +79,9 @@ func TestScreenAndWindowCapture(t *testing.T) {
 			t.Errorf("%s: ffprobe says %q (%v), want 404", missing, got, err)
 		}
 	}
+	if strings.Contains(logs.String(), "GetImage") {
+		t.Errorf("Xvfb has MIT-SHM, yet the server fell back to GetImage:\n%s", logs.String())
+	}
 	if !strings.Contains(logs.String(), `\"probe-window\"`) {
 		t.Errorf("the 404 log does not name the windows that exist:\n%s", logs.String())
 	}
@@ -128,5 +131,64 @@ func TestScreenAndWindowCapture(t *testing.T) {
 	}
 	if got, err := screenProbe(t, base+"window=probe-window"); err == nil || !strings.Contains(got, "404") {
 		t.Errorf("closed window: ffprobe says %q (%v), want 404", got, err)
+	}
+}
+
+// TestScreenCaptureWithoutSHM serves an Xvfb that lacks MIT-SHM: screens
+// and windows still play, through GetImage, and the server says so once.
+func TestScreenCaptureWithoutSHM(t *testing.T) {
+	for _, tool := range []string{"ffmpeg", "ffprobe"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is required: %v", tool, err)
+		}
+	}
+	disp := x11test.StartXvfb(t, 320, 240, "-extension", "MIT-SHM")
+	t.Setenv("DISPLAY", disp)
+	x11test.OpenWindow(t, disp, "no-shm", color.RGBA{0, 0, 255, 255}, 20, 20, 160, 96)
+
+	cfg := config.Default()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RTSPPort = l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cfg.MediaDir = t.TempDir()
+	logs := &lockedBuffer{}
+	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		app.Close()
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	base := fmt.Sprintf("rtsp://127.0.0.1:%d/", cfg.RTSPPort)
+	for _, c := range []struct{ path, want string }{
+		{"screenlive", "mjpeg,320,240"},
+		{"window=no-shm", "mjpeg,160,96"},
+	} {
+		got, err := screenProbe(t, base+c.path)
+		if err != nil || got != c.want {
+			t.Errorf("%s: ffprobe says %q (%v), want %q", c.path, got, err, c.want)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	raw, err := exec.CommandContext(ctx, "ffmpeg", "-v", "error", "-rtsp_transport", "tcp", "-i", base+"window=no-shm",
+		"-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-").Output()
+	if err != nil || len(raw) != 160*96*3 {
+		t.Fatalf("ffmpeg: %d bytes (%v), want one 160x96 rgb24 frame", len(raw), err)
+	}
+	if o := (48*160 + 80) * 3; raw[o] > 25 || raw[o+1] > 25 || raw[o+2] < 230 {
+		t.Errorf("centre pixel %v, want blue", raw[o:o+3])
+	}
+	if n := strings.Count(logs.String(), "falls back to GetImage"); n != 1 {
+		t.Errorf("the GetImage fallback is logged %d times, want once", n)
 	}
 }
