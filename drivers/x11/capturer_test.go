@@ -177,6 +177,53 @@ func TestSHMSegmentFreedWhenTheProcessDies(t *testing.T) {
 	}
 }
 
+// TestSHMWindowResized grabs a window through MIT-SHM while it shrinks and
+// grows: the capture keeps its size (the stream's), shows what of the
+// window there is, and never fails.
+func TestSHMWindowResized(t *testing.T) {
+	disp := x11test.StartXvfb(t, 320, 240)
+	red := color.RGBA{255, 0, 0, 255}
+	win := x11test.OpenWindow(t, disp, "stretchy", red, 0, 0, 200, 100)
+	d, err := x11.Open(disp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	g, err := d.Open(x11.Target{Window: "stretchy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if !g.(*x11.Capturer).SHM() {
+		t.Fatalf("window capture without MIT-SHM: %v", d.SHM())
+	}
+	pic := image.NewYCbCr(image.Rect(0, 0, 200, 96), image.YCbCrSubsampleRatio420)
+	if err := g.Capture(pic); err != nil {
+		t.Fatal(err)
+	}
+	checkColor(t, "full size", pic, 190, 90, red)
+	// Paint the picture blue so we can see what the next grab wrote.
+	blue := color.RGBA{0, 0, 255, 255}
+	by, bcb, bcr := color.RGBToYCbCr(blue.R, blue.G, blue.B)
+	for i := range pic.Y {
+		pic.Y[i] = by
+	}
+	for i := range pic.Cb {
+		pic.Cb[i], pic.Cr[i] = bcb, bcr
+	}
+	win.Resize(t, 100, 50)
+	if err := g.Capture(pic); err != nil {
+		t.Fatalf("capture of the shrunk window: %v", err)
+	}
+	checkColor(t, "inside the shrunk window", pic, 50, 25, red)
+	checkColor(t, "outside the shrunk window", pic, 150, 70, blue)
+	win.Resize(t, 300, 200)
+	if err := g.Capture(pic); err != nil {
+		t.Fatalf("capture of the grown window: %v", err)
+	}
+	checkColor(t, "grown window", pic, 150, 70, red)
+}
+
 // TestGetImageFallback runs Xvfb without MIT-SHM: captures still work,
 // through GetImage, and the display says why.
 func TestGetImageFallback(t *testing.T) {

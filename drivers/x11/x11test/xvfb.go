@@ -123,3 +123,14 @@ func (w *TestWindow) Close() {
 	w.conn.Close()
 	w.conn = nil
 }
+
+// Resize changes the window's size and waits until the server has done
+// it.
+func (w *TestWindow) Resize(t testing.TB, width, height int) {
+	t.Helper()
+	err := xproto.ConfigureWindowChecked(w.conn, xproto.Window(w.ID),
+		xproto.ConfigWindowWidth|xproto.ConfigWindowHeight, []uint32{uint32(width), uint32(height)}).Check()
+	if err != nil {
+		t.Fatalf("resize window: %v", err)
+	}
+}
