@@ -15,9 +15,10 @@ import (
 	"github.com/jezek/xgb/xproto"
 )
 
-// quietXGB silences xgb's package-level logger once: a library must not
-// print, and every failure it logs also reaches us as an error.
-var quietXGB sync.Once
+// xgb's package-level logger is silenced at init, before any connection's
+// reader goroutine can read it: a library must not print, and every
+// failure xgb logs also reaches us as an error.
+func init() { xgb.Logger = log.New(io.Discard, "", 0) }
 
 // extInit serialises the extensions' Init, which write xgb's global
 // tables of event and error constructors.
@@ -43,7 +44,6 @@ var _ Device = (*Display)(nil)
 // Open connects to the X server named by display ("" means $DISPLAY, as
 // ":0" or "host:1.0").
 func Open(display string) (*Display, error) {
-	quietXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
 	conn, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		name := display

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"image/color"
-	"io"
-	"log"
 	"os"
 	"os/exec"
 	"strings"
@@ -74,7 +72,8 @@ type TestWindow struct {
 // t.Cleanup if the test has not closed it.
 func OpenWindow(t testing.TB, display, title string, c color.RGBA, x, y, w, h int) *TestWindow {
 	t.Helper()
-	xgb.Logger = log.New(io.Discard, "", 0) // it prints about a missing ~/.Xauthority
+	// x11's init has silenced xgb's logger (it prints about a missing
+	// ~/.Xauthority); writing it here would race with other connections.
 	conn, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		t.Fatalf("connect to %s: %v", display, err)
