@@ -4,7 +4,9 @@
 // and checked (frequency and level by Goertzel, no gap in any 10 ms
 // block, the frame count matching the time taken), along with allocations
 // per period, CPU per second of audio, descriptors released on close, and
-// a card that vanishes (unbound from its driver) ending the capture with
+// recovery from an overrun and an underrun (a handler and a writer
+// stalled past their buffers), and a card that vanishes (unbound from
+// its driver) ending the capture with
 // audio.ErrGone and capturing again once it is back. It prints
 // "ALSACHECK …" lines and "ALSACHECK PASS" or "ALSACHECK FAIL …", which the
 // host test reads from the console. With -play it plays the tone until
@@ -252,7 +254,53 @@ func run() error {
 		return fmt.Errorf("%d sound descriptors open after close, %d before", n, fds)
 	}
 	fmt.Println("ALSACHECK descriptors released")
+	if err := xrun(sys, &capXruns, &xruns); err != nil {
+		return err
+	}
 	return vanish(sys)
+}
+
+// xrun stalls a capture's handler and a player's writer past their
+// buffers: each must report the xrun, prepare the stream again and go on.
+func xrun(sys *alsa.System, capXruns, xruns *atomic.Int32) error {
+	capBefore, playBefore := capXruns.Load(), xruns.Load()-capXruns.Load()
+	pl, err := sys.Play(playName, format)
+	if err != nil {
+		return err
+	}
+	defer pl.Close()
+	chunk := make([]int16, format.Rate/10*format.Channels) // 100 ms
+	for range 5 {
+		if _, err := pl.Write(chunk); err != nil {
+			return fmt.Errorf("write before the pause: %w", err)
+		}
+	}
+	time.Sleep(time.Second) // the 0.4 s buffer runs dry
+	for range 5 {
+		if _, err := pl.Write(chunk); err != nil {
+			return fmt.Errorf("write after an underrun: %w", err)
+		}
+	}
+	n := 0
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = sys.Capture(ctx, capName, format, func([]int16, time.Time) {
+		if n++; n == 5 {
+			time.Sleep(1500 * time.Millisecond) // the 0.8 s buffer overflows
+		}
+		if n == 15 {
+			cancel()
+		}
+	})
+	if err != nil || n < 15 {
+		return fmt.Errorf("capture across an overrun: %d periods, %v", n, err)
+	}
+	over, under := capXruns.Load()-capBefore, xruns.Load()-capXruns.Load()-playBefore
+	fmt.Printf("ALSACHECK recovered from %d overruns and %d underruns\n", over, under)
+	if over < 1 || under < 1 {
+		return fmt.Errorf("stalls past the buffers gave %d overruns and %d underruns, want both", over, under)
+	}
+	return nil
 }
 
 // vanish unbinds the loopback card from its driver while capturing: the
