@@ -20,9 +20,42 @@ import (
 // failure xgb logs also reaches us as an error.
 func init() { xgb.Logger = log.New(io.Discard, "", 0) }
 
-// extInit serialises the extensions' Init, which write xgb's global
-// tables of event and error constructors.
-var extInit sync.Mutex
+// xgb's extension Init functions record the connection's opcode and also
+// write process-wide maps of event and error constructors, which every
+// connection's reader goroutine reads, without a lock, whenever an error
+// or event arrives: an Init while another display is capturing could
+// crash the process (concurrent map read and write). So each extension is
+// fully initialised once per process; later connections only ask their
+// server for its opcode. (The tables assume one X server layout per
+// process, as xgb does anyway.)
+var (
+	extInit  sync.Mutex
+	extReady = map[string]bool{}
+)
+
+// initExtension makes the extension name usable on conn.
+func initExtension(conn *xgb.Conn, name string, init func(*xgb.Conn) error) error {
+	extInit.Lock()
+	defer extInit.Unlock()
+	if !extReady[name] {
+		if err := init(conn); err != nil {
+			return err
+		}
+		extReady[name] = true
+		return nil
+	}
+	r, err := xproto.QueryExtension(conn, uint16(len(name)), name).Reply()
+	if err != nil {
+		return err
+	}
+	if !r.Present {
+		return fmt.Errorf("the server has no %s extension", name)
+	}
+	conn.ExtLock.Lock()
+	conn.Extensions[name] = r.MajorOpcode
+	conn.ExtLock.Unlock()
+	return nil
+}
 
 // Display is a connection to an X server. Its methods are safe for
 // concurrent use.
@@ -56,12 +89,9 @@ func Open(display string) (*Display, error) {
 	scr := d.setup.DefaultScreen(conn)
 	d.root = scr.Root
 	d.bgrx = d.pixelsAreBGRX(scr)
-	extInit.Lock()
-	d.randr = randr.Init(conn) == nil
-	d.xinerama = xinerama.Init(conn) == nil
-	shmInit := shm.Init(conn)
-	extInit.Unlock()
-	if shmInit != nil {
+	d.randr = initExtension(conn, "RANDR", randr.Init) == nil
+	d.xinerama = initExtension(conn, "XINERAMA", xinerama.Init) == nil
+	if shmInit := initExtension(conn, "MIT-SHM", shm.Init); shmInit != nil {
 		d.shmErr = fmt.Errorf("x11: no MIT-SHM extension: %w", shmInit)
 	} else if probe, err := newSegment(conn, 4096); err != nil {
 		d.shmErr = err

@@ -6,6 +6,9 @@ import (
 	"image/color"
 	"testing"
 
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+
 	"rtspcam/drivers/x11"
 	"rtspcam/drivers/x11/x11test"
 )
@@ -120,4 +123,55 @@ func diff(a, b uint8) int {
 		return int(a - b)
 	}
 	return int(b - a)
+}
+
+// TestOpenWhileAnotherDisplayGetsErrors opens displays while another
+// connection receives X errors, which xgb decodes through process-wide
+// tables that an extension's Init writes. Under -race it fails if Open
+// writes them again (a concurrent map read and write can crash the
+// process outright).
+func TestOpenWhileAnotherDisplayGetsErrors(t *testing.T) {
+	disp := x11test.StartXvfb(t, 64, 64)
+	first, err := x11.Open(disp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := xgb.NewConnDisplay(disp)
+	first.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	stop := make(chan struct{})
+	done := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				done <- n
+				return
+			default:
+			}
+			// No such drawable: the server answers with an error.
+			if _, err := xproto.GetGeometry(conn, xproto.Drawable(0x7fffff)).Reply(); err != nil {
+				n++
+			}
+		}
+	}()
+	for range 20 {
+		d, err := x11.Open(disp)
+		if err != nil {
+			t.Error(err)
+			break
+		}
+		if err := d.SHM(); err != nil {
+			t.Errorf("a later display lost MIT-SHM: %v", err)
+		}
+		d.Close()
+	}
+	close(stop)
+	if n := <-done; n == 0 {
+		t.Fatal("the other connection got no errors: the test proved nothing")
+	}
 }

@@ -18,7 +18,8 @@ import (
 // StartXvfb runs an X server (Xvfb) of width x height at depth 24 on a
 // display number it picks itself (-displayfd), and returns its name, as
 // ":N". extra goes on Xvfb's command line (as "-extension", "MIT-SHM" to
-// run without shared memory). It fails the test when Xvfb is missing. The
+// run without shared memory). The server does not reset when its last
+// client leaves, so a test may reconnect at any time. It fails the test when Xvfb is missing. The
 // server is stopped in t.Cleanup.
 func StartXvfb(t testing.TB, width, height int, extra ...string) string {
 	t.Helper()
@@ -30,7 +31,7 @@ func StartXvfb(t testing.TB, width, height int, extra ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", width, height), "-nolisten", "tcp"}, extra...)
+	args := append([]string{"-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", width, height), "-nolisten", "tcp", "-noreset"}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.ExtraFiles = []*os.File{pw}
 	if err := cmd.Start(); err != nil {
