@@ -228,6 +228,10 @@ func (m *publishedMedia) Pause(*stream.Reader) (time.Duration, error) {
 
 func (m *publishedMedia) Close() { _, _ = m.Pause(nil) }
 
+// Final: a publication that ended never comes back on this session (a
+// returning publisher is a new publication), so its readers' sessions end.
+func (m *publishedMedia) Final() bool { return true }
+
 // SSRC is the track's SSRC, for RTCP BYE.
 func (m *publishedMedia) SSRC(track int) uint32 {
 	if track < len(m.ssrc) {

@@ -48,6 +48,16 @@ type Media interface {
 	Close()
 }
 
+// Final is implemented by Media whose end is for good, such as a
+// publication whose publisher left or stalled: when a reader of it ends,
+// its session ends too (RTCP BYE, then the session is closed and its UDP
+// ports released; a TCP connection stays open for other requests), rather
+// than waiting for a PLAY that could not be served.
+type Final interface {
+	// Final reports whether the end of delivery ends the session.
+	Final() bool
+}
+
 // StatusError carries an RTSP status code from a handler to the client.
 type StatusError struct {
 	Code   int

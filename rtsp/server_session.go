@@ -402,6 +402,12 @@ func (ss *serverSession) writeLoop(r *stream.Reader, done chan struct{}) {
 			if ended {
 				// The media ended, not the session: tell the client.
 				ss.sendBye()
+				if f, ok := ss.media.(Final); ok && f.Final() {
+					// For good: the session goes too. close waits for this
+					// goroutine, hence its own.
+					ss.s.log().Info("media ended for good, closing the session", "session", ss.id, "path", ss.path, "remote", ss.remote)
+					go ss.close(false)
+				}
 			}
 			return
 		}
