@@ -145,6 +145,7 @@ func (a *App) apply(cfg *config.Config) error {
 		return fmt.Errorf("http_notify: %w", err)
 	}
 	a.setNotifier(n)
+	a.SetPublishOptions(publishOptions(cfg))
 	a.cfg.Store(cfg)
 	a.validator.SetUsers(cfg.UserMap())
 	if cfg.NeedAuth {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"rtspcam/firmware/config"
 	"rtspcam/rtsp"
 	"rtspcam/rtsp/payload"
 	"rtspcam/rtsp/stream"
@@ -32,12 +33,21 @@ type PublishOptions struct {
 }
 
 // SetPublishOptions sets the relay options for publications that start
-// from now on; call it before Start to set them for all.
+// from now on; call it before Start to set them for all. New and Reload
+// set them from the configuration's <gop_cache> and <publish_timeout>.
 func (a *App) SetPublishOptions(o PublishOptions) {
 	a.pubsMu.Lock()
 	a.pubOpts = o
 	a.pubsMu.Unlock()
-	a.server.RecordTimeout = o.ReadTimeout
+}
+
+// publishOptions are the relay options cfg asks for.
+func publishOptions(cfg *config.Config) PublishOptions {
+	o := PublishOptions{GOPCacheBytes: cfg.GOPCache, ReadTimeout: cfg.PublishTimeout}
+	if o.GOPCacheBytes == 0 {
+		o.GOPCacheBytes = -1 // <gop_cache>0</gop_cache>: none
+	}
+	return o
 }
 
 // publication is a stream published into a path: an RTSP publisher's, or
@@ -134,6 +144,10 @@ func (p *publication) WriteRTP(track int, pkt []byte) error {
 	}
 	return err
 }
+
+// ReadTimeout is the publisher silence that ends the publication; the RTSP
+// publishing session ends with it (rtsp.TimedPublication).
+func (p *publication) ReadTimeout() time.Duration { return p.timeout }
 
 func (p *publication) WriteRTCP(track int, pkt []byte) error {
 	return p.st.WriteRTCP(track, pkt)
@@ -241,3 +255,7 @@ func (m *publishedMedia) SSRC(track int) uint32 {
 }
 
 func (p *publication) String() string { return fmt.Sprintf("publication %s from %s", p.path, p.remote) }
+
+// Sessions is the number of live RTSP sessions, readers' and publishers',
+// for status pages and tests.
+func (a *App) Sessions() int { return a.server.Sessions() }

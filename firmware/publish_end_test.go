@@ -1,6 +1,7 @@
 package firmware
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net"
 	"strconv"
@@ -13,23 +14,20 @@ import (
 	"rtspcam/rtsp/message"
 )
 
-// stubbornReader is an RTSP reader that ignores RTCP BYE: it never sends
-// TEARDOWN and keeps its connection, so only the server can end its
-// session.
-type stubbornReader struct {
-	nc      net.Conn
-	r       *message.Reader
-	cseq    int
-	url     string
-	session string
-	udp     *net.UDPConn
-	srvPort int // UDP: the server's RTP port
-	frames  atomic.Int64
-	byes    atomic.Int64
-	resps   chan *message.Response
+// rawConn is a hand-driven RTSP connection for tests: requests one at a
+// time, responses and interleaved frames read in the background. It
+// never reacts to what the server sends, RTCP BYE included.
+type rawConn struct {
+	nc       net.Conn
+	r        *message.Reader
+	cseq     int
+	resps    chan *message.Response
+	frames   atomic.Int64
+	byes     atomic.Int64
+	firstSeq atomic.Int64 // sequence number of the first RTP packet on channel 0, -1 before
 }
 
-func dialStubborn(t *testing.T, url string, udp bool) *stubbornReader {
+func dialRaw(t *testing.T, url string) *rawConn {
 	t.Helper()
 	addr := strings.TrimPrefix(url, "rtsp://")
 	addr = addr[:strings.IndexByte(addr, '/')]
@@ -38,13 +36,84 @@ func dialStubborn(t *testing.T, url string, udp bool) *stubbornReader {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	s := &stubbornReader{nc: nc, r: message.NewReader(nc), url: url, resps: make(chan *message.Response, 4)}
-	go s.readLoop()
-	if res := s.do(t, "DESCRIBE", url, message.Header{"Accept": {"application/sdp"}}); res.StatusCode != 200 {
+	c := &rawConn{nc: nc, r: message.NewReader(nc), resps: make(chan *message.Response, 4)}
+	c.firstSeq.Store(-1)
+	go c.readLoop()
+	return c
+}
+
+// readLoop takes responses and interleaved frames, counting RTCP BYEs and
+// doing nothing about them.
+func (c *rawConn) readLoop() {
+	for {
+		m, err := c.r.ReadMessage()
+		if err != nil {
+			close(c.resps)
+			return
+		}
+		switch m := m.(type) {
+		case *message.Response:
+			c.resps <- m
+		case *message.Interleaved:
+			c.frames.Add(1)
+			if m.Channel%2 == 1 && strings.Contains(string(m.Payload), "\xcb") {
+				c.byes.Add(1)
+			}
+			if m.Channel == 0 && len(m.Payload) >= 12 {
+				c.firstSeq.CompareAndSwap(-1, int64(binary.BigEndian.Uint16(m.Payload[2:])))
+			}
+		}
+	}
+}
+
+func (c *rawConn) do(t *testing.T, method, url string, h message.Header, body ...byte) *message.Response {
+	t.Helper()
+	c.cseq++
+	h.Set("CSeq", strconv.Itoa(c.cseq))
+	b, err := (&message.Request{Method: method, URL: url, Header: h, Body: body}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.nc.SetWriteDeadline(time.Now().Add(3 * time.Second))
+	if _, err := c.nc.Write(b); err != nil {
+		t.Fatalf("%s: %v", method, err)
+	}
+	select {
+	case res, ok := <-c.resps:
+		if !ok {
+			t.Fatalf("%s: connection closed", method)
+		}
+		return res
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: no answer", method)
+	}
+	return nil
+}
+
+// stubbornReader is an RTSP reader that ignores RTCP BYE: it never sends
+// TEARDOWN and keeps its connection, so only the server can end its
+// session.
+type stubbornReader struct {
+	*rawConn
+	url     string
+	session string
+	sdp     string
+	rtpInfo string
+	udp     *net.UDPConn
+	srvPort int // UDP: the server's RTP port
+}
+
+func dialStubborn(t *testing.T, url string, udp bool) *stubbornReader {
+	t.Helper()
+	s := &stubbornReader{rawConn: dialRaw(t, url), url: url}
+	res := s.do(t, "DESCRIBE", url, message.Header{"Accept": {"application/sdp"}})
+	if res.StatusCode != 200 {
 		t.Fatalf("DESCRIBE: %d", res.StatusCode)
 	}
+	s.sdp = string(res.Body)
 	tr := "RTP/AVP/TCP;unicast;interleaved=0-1"
 	if udp {
+		var err error
 		s.udp, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 		if err != nil {
 			t.Fatal(err)
@@ -62,7 +131,7 @@ func dialStubborn(t *testing.T, url string, udp bool) *stubbornReader {
 			}
 		}()
 	}
-	res := s.do(t, "SETUP", url+"/trackID=0", message.Header{"Transport": {tr}})
+	res = s.do(t, "SETUP", url+"/trackID=0", message.Header{"Transport": {tr}})
 	if res.StatusCode != 200 {
 		t.Fatalf("SETUP: %d", res.StatusCode)
 	}
@@ -78,55 +147,12 @@ func dialStubborn(t *testing.T, url string, udp bool) *stubbornReader {
 		}
 		s.srvPort = trs[0].ServerPorts[0]
 	}
-	if res := s.do(t, "PLAY", url, message.Header{"Session": {s.session}}); res.StatusCode != 200 {
+	res = s.do(t, "PLAY", url, message.Header{"Session": {s.session}})
+	if res.StatusCode != 200 {
 		t.Fatalf("PLAY: %d", res.StatusCode)
 	}
+	s.rtpInfo = res.Header.Get("RTP-Info")
 	return s
-}
-
-// readLoop takes responses and interleaved frames, counting RTCP BYEs and
-// doing nothing about them.
-func (s *stubbornReader) readLoop() {
-	for {
-		m, err := s.r.ReadMessage()
-		if err != nil {
-			close(s.resps)
-			return
-		}
-		switch m := m.(type) {
-		case *message.Response:
-			s.resps <- m
-		case *message.Interleaved:
-			s.frames.Add(1)
-			if m.Channel%2 == 1 && strings.Contains(string(m.Payload), "\xcb") {
-				s.byes.Add(1)
-			}
-		}
-	}
-}
-
-func (s *stubbornReader) do(t *testing.T, method, url string, h message.Header) *message.Response {
-	t.Helper()
-	s.cseq++
-	h.Set("CSeq", strconv.Itoa(s.cseq))
-	b, err := (&message.Request{Method: method, URL: url, Header: h}).Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.nc.SetWriteDeadline(time.Now().Add(3 * time.Second))
-	if _, err := s.nc.Write(b); err != nil {
-		t.Fatalf("%s: %v", method, err)
-	}
-	select {
-	case res, ok := <-s.resps:
-		if !ok {
-			t.Fatalf("%s: connection closed", method)
-		}
-		return res
-	case <-time.After(5 * time.Second):
-		t.Fatalf("%s: no answer", method)
-	}
-	return nil
 }
 
 // TestPublishEndEndsReaderSessions: when the publisher leaves, the

@@ -36,7 +36,9 @@ func pubStart(t *testing.T, tune func(*config.Config), opts PublishOptions) *pub
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.SetPublishOptions(opts)
+	if opts != (PublishOptions{}) {
+		app.SetPublishOptions(opts) // otherwise the configuration's
+	}
 	if err := app.Start(); err != nil {
 		t.Fatal(err)
 	}

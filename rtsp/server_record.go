@@ -43,6 +43,14 @@ type Publication interface {
 	Close()
 }
 
+// TimedPublication is a Publication with a read timeout of its own: the
+// publisher silence after RECORD that ends its session (the Server's
+// RecordTimeout otherwise).
+type TimedPublication interface {
+	Publication
+	ReadTimeout() time.Duration
+}
+
 // announcement is an ANNOUNCE not yet taken by a SETUP on its connection.
 type announcement struct {
 	path     string
@@ -402,7 +410,11 @@ func (ss *serverSession) stalled(now time.Time) bool {
 	if r == nil || !r.started.Load() {
 		return false
 	}
-	return now.UnixNano()-r.lastPacket.Load() > int64(ss.s.recordTimeout())
+	timeout := ss.s.recordTimeout()
+	if tp, ok := r.ann.pub.(TimedPublication); ok && tp.ReadTimeout() > 0 {
+		timeout = tp.ReadTimeout()
+	}
+	return now.UnixNano()-r.lastPacket.Load() > int64(timeout)
 }
 
 func (s *Server) recordTimeout() time.Duration {

@@ -16,6 +16,14 @@ const (
 	DefaultSessionTimeout = 60 * time.Second
 	DefaultNotifyMethod   = "POST"
 	DefaultNotifyTimeout  = 5 * time.Second
+	// DefaultGOPCache bounds the group of pictures a published path keeps
+	// so that a new reader starts at once on a keyframe.
+	DefaultGOPCache = 4 << 20
+	// MaxGOPCache is the largest <gop_cache> accepted.
+	MaxGOPCache = 256 << 20
+	// DefaultPublishTimeout ends a publication whose publisher stays
+	// silent this long.
+	DefaultPublishTimeout = 10 * time.Second
 )
 
 // UDPPortsPerSession is how many UDP ports, counted from udp_base_port, the
@@ -104,6 +112,15 @@ type Config struct {
 	// MaxSessions bounds concurrent sessions (rtspcam's own
 	// <max_sessions>); 0 means no limit.
 	MaxSessions int
+	// GOPCache bounds, in bytes, the latest group of pictures each
+	// published path keeps for readers that join (rtspcam's own
+	// <gop_cache>; default 4 MiB; 0 turns the cache off, and a reader then
+	// waits for the next keyframe).
+	GOPCache int
+	// PublishTimeout is the publisher silence that ends a publication and
+	// the sessions of its readers (rtspcam's own <publish_timeout>,
+	// seconds; default 10 s).
+	PublishTimeout time.Duration
 	// Path is the file the configuration came from, "" for defaults.
 	Path string
 	// Unknown lists elements this package does not know, in file order (at
@@ -242,6 +259,8 @@ func Default() *Config {
 		LogLevel:       DefaultLogLevel,
 		HTTPNotify:     Notify{Method: DefaultNotifyMethod, Timeout: DefaultNotifyTimeout},
 		SessionTimeout: DefaultSessionTimeout,
+		GOPCache:       DefaultGOPCache,
+		PublishTimeout: DefaultPublishTimeout,
 		MediaDir:       ".",
 	}
 	if wd, err := os.Getwd(); err == nil {

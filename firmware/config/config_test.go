@@ -46,6 +46,8 @@ func TestDefault(t *testing.T) {
 		LogLevel:       LogInfo,
 		HTTPNotify:     Notify{Method: "POST", Timeout: 5 * time.Second},
 		SessionTimeout: 60 * time.Second,
+		GOPCache:       DefaultGOPCache,
+		PublishTimeout: 10 * time.Second,
 		MediaDir:       wd,
 	}
 	if got := public(c); !reflect.DeepEqual(got, want) {
@@ -112,6 +114,8 @@ func TestVendorFile(t *testing.T) {
 		Backchannel:    true,
 		MediaDir:       dir,
 		SessionTimeout: 60 * time.Second,
+		GOPCache:       DefaultGOPCache,
+		PublishTimeout: 10 * time.Second,
 		Path:           "testdata/vendor.cfg",
 	}
 	if got := public(c); !reflect.DeepEqual(got, want) {
@@ -149,6 +153,9 @@ func TestRootfsDefault(t *testing.T) {
 	}
 	if c.MediaDir != "/data/media" || c.SessionTimeout != time.Minute || c.MaxSessions != 16 {
 		t.Errorf("MediaDir, SessionTimeout, MaxSessions = %q, %v, %d", c.MediaDir, c.SessionTimeout, c.MaxSessions)
+	}
+	if c.GOPCache != 4<<20 || c.PublishTimeout != 10*time.Second {
+		t.Errorf("GOPCache, PublishTimeout = %d, %v, want the documented 4194304 and 10 s", c.GOPCache, c.PublishTimeout)
 	}
 	if o := c.MatchOutput("videodevice1"); o == nil || o.Video.Codec != VideoH264 || o.Video.Width != 1280 {
 		t.Errorf("MatchOutput(videodevice1) = %+v", o)

@@ -340,6 +340,14 @@ func (p *parser) config(root *node) {
 			if p.once(n, "max_sessions") {
 				p.setInt(n, &c.MaxSessions, 0, 100000, "a session count (0 for no limit, up to 100000)")
 			}
+		case "gop_cache":
+			if p.once(n, "gop_cache") {
+				p.setInt(n, &c.GOPCache, 0, MaxGOPCache, "a GOP cache size (bytes, 0 for none, up to 268435456)")
+			}
+		case "publish_timeout":
+			if p.once(n, "publish_timeout") {
+				p.setSeconds(n, &c.PublishTimeout, time.Second, time.Hour, "a publisher timeout (seconds, 1-3600)")
+			}
 		default:
 			p.unknown(n)
 		}

@@ -114,6 +114,12 @@ func TestElements(t *testing.T) {
 		{`<session_timeout>90</session_timeout>`, func(c *Config) any { return c.SessionTimeout }, 90 * time.Second},
 		{`<session_timeout>2m</session_timeout>`, func(c *Config) any { return c.SessionTimeout }, 2 * time.Minute},
 		{`<max_sessions>32</max_sessions>`, func(c *Config) any { return c.MaxSessions }, 32},
+		{`<gop_cache>8388608</gop_cache>`, func(c *Config) any { return c.GOPCache }, 8 << 20},
+		{`<gop_cache>0</gop_cache>`, func(c *Config) any { return c.GOPCache }, 0},
+		{`<gop_cache></gop_cache>`, func(c *Config) any { return c.GOPCache }, DefaultGOPCache},
+		{`<publish_timeout>3</publish_timeout>`, func(c *Config) any { return c.PublishTimeout }, 3 * time.Second},
+		{`<publish_timeout>1500ms</publish_timeout>`, func(c *Config) any { return c.PublishTimeout }, 1500 * time.Millisecond},
+		{`<publish_timeout></publish_timeout>`, func(c *Config) any { return c.PublishTimeout }, 10 * time.Second},
 	}
 	for _, tc := range cases {
 		c := parseBody(t, tc.body)

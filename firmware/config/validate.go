@@ -56,6 +56,12 @@ func (c *Config) Validate() error {
 	if c.SessionTimeout <= 0 {
 		v.add("session_timeout", "%v is not a timeout", c.SessionTimeout)
 	}
+	if c.GOPCache < 0 || c.GOPCache > MaxGOPCache {
+		v.add("gop_cache", "%d is not a GOP cache size (bytes, 0 for none, up to %d)", c.GOPCache, MaxGOPCache)
+	}
+	if c.PublishTimeout <= 0 {
+		v.add("publish_timeout", "%v is not a publisher timeout", c.PublishTimeout)
+	}
 	if c.MaxSessions < 0 {
 		v.add("max_sessions", "%d is not a session count (0 for no limit)", c.MaxSessions)
 	}
