@@ -53,12 +53,17 @@ func (g *gopCache) clear() {
 	g.started = false
 }
 
-// replay hands the cached GOP to a new reader when its queue can hold it
-// all; otherwise the reader waits for the next keyframe as usual.
+// replay hands the cached GOP to a new reader, so it starts at once on
+// the cached keyframe. A GOP larger than the reader's queue (a long GOP at
+// a high bitrate) grows the queue to hold it and still leave the queue's
+// own room for the live packets that follow while the replay drains: the
+// cache's byte bound bounds that growth, and it happens once per join,
+// never per packet.
 func (g *gopCache) replay(r *Reader) {
-	if !g.started || len(g.pkts) == 0 || len(g.pkts) > len(r.ring) {
+	if !g.started || len(g.pkts) == 0 {
 		return
 	}
+	r.reserve(len(g.pkts))
 	for _, p := range g.pkts {
 		r.push(p)
 	}

@@ -336,3 +336,50 @@ func FuzzWriteRTP(f *testing.F) {
 		r.Close()
 	})
 }
+
+// TestRelayLongGOPLargerThanQueue: a cached GOP of 2000 full-size packets
+// (a long GOP at a high bitrate, four times a reader's default queue) is
+// replayed whole to a new reader, starting on its keyframe, and the live
+// packets after it still fit without a drop.
+func TestRelayLongGOPLargerThanQueue(t *testing.T) {
+	const gop = 4 * DefaultQueue
+	s := NewRelay(relayFormats(), 8<<20)
+	big := make([]byte, 1400)
+	big[0] = 0x41
+	seq := uint16(100)
+	write := func(pl []byte, ts uint32) {
+		seq++
+		if err := s.WriteRTP(0, rtpPacket(9, seq, ts, false, pl)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(idrFU, 0)
+	for i := 1; i < gop; i++ {
+		write(big, uint32(i/10)*3000)
+	}
+	r := NewReader(0)
+	if err := s.AddReader(r); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < DefaultQueue-1; i++ {
+		write(big, uint32(gop+i)*300)
+	}
+	got := readAll(t, r)
+	var n int
+	for i, p := range got {
+		if p.RTCP {
+			continue
+		}
+		if n == 0 && (!p.Key || p.Bytes()[13] != idrFU[1]) {
+			t.Fatalf("packet %d of the replay is not the cached keyframe", i)
+		}
+		n++
+	}
+	for _, p := range got {
+		p.Release()
+	}
+	if want := gop + DefaultQueue - 1; n != want || r.Dropped() != 0 {
+		t.Fatalf("reader got %d packets and dropped %d, want all %d (the GOP and the live packets after it)", n, r.Dropped(), want)
+	}
+	s.Close()
+}

@@ -21,6 +21,7 @@ const DefaultQueue = 512
 type Reader struct {
 	mu      sync.Mutex
 	ring    []*Packet
+	room    int // the queue size asked for; a GOP replay may grow ring past it
 	head, n int
 	waitKey uint64 // bit t set: track t resumes only at a key packet
 	closed  bool
@@ -41,6 +42,7 @@ func NewReader(queue int) *Reader {
 	}
 	return &Reader{
 		ring:    make([]*Packet, queue),
+		room:    queue,
 		waitKey: ^uint64(0),
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
@@ -92,6 +94,21 @@ func (r *Reader) push(p *Packet) {
 	case r.wake <- struct{}{}:
 	default:
 	}
+}
+
+// reserve grows the queue, when needed, so that n more packets fit with
+// the queue's original room still free after them.
+func (r *Reader) reserve(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n+n+r.room <= len(r.ring) {
+		return
+	}
+	ring := make([]*Packet, r.n+n+r.room)
+	for i := 0; i < r.n; i++ {
+		ring[i] = r.ring[(r.head+i)%len(r.ring)]
+	}
+	r.ring, r.head = ring, 0
 }
 
 func (r *Reader) releaseQueued() {
