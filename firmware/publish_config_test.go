@@ -14,10 +14,10 @@ import (
 	"rtspcam/rtsp/message"
 )
 
-// A baseline 320x240 H.264 SPS and its PPS.
+// A constrained-baseline 320x240 H.264 SPS and its PPS, from x264.
 var (
-	testSPS, _ = base64.StdEncoding.DecodeString("Z0LAHtkDxWhAAAADAEAAAAwDxYuS")
-	testPPS, _ = base64.StdEncoding.DecodeString("aMuMsg==")
+	testSPS, _ = base64.StdEncoding.DecodeString("Z0LADdoFB+wEQAAAAwBAAAAMg8UKqA==")
+	testPPS, _ = base64.StdEncoding.DecodeString("aM4PyA==")
 )
 
 // rawPublisher is a Go RTSP publisher over TCP that sends what the test

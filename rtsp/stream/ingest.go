@@ -48,6 +48,7 @@ func NewRelay(formats []payload.Format, gopBytes int) *Stream {
 	}
 	for _, t := range s.tracks {
 		t.in.kind = keyKindOf(t.format)
+		t.ps = newParamSets(t.format)
 	}
 	if gopBytes > 0 {
 		s.gop = &gopCache{max: gopBytes, leader: leader}
@@ -93,6 +94,11 @@ func (s *Stream) WriteRTP(trackIndex int, pkt []byte) error {
 	}
 	seq := inSeq + t.in.seqOff
 	ts := inTS + t.in.tsOff
+
+	if t.ps != nil && t.ps.learn(pkt[hl:end]) {
+		f := t.ps.format(t.format)
+		t.learnt.Store(&f)
+	}
 
 	p := s.pool.get()
 	b := p.buf[Headroom:]

@@ -78,11 +78,16 @@ func New(formats []payload.Format) *Stream {
 	return s
 }
 
-// Formats returns the formats of the stream's tracks.
+// Formats returns the formats of the stream's tracks. A relayed stream's
+// video formats carry the parameter sets learnt from the stream when the
+// publisher's SDP lacked them or they changed since.
 func (s *Stream) Formats() []payload.Format {
 	out := make([]payload.Format, len(s.tracks))
 	for i, t := range s.tracks {
 		out[i] = t.format
+		if f := t.learnt.Load(); f != nil {
+			out[i] = *f
+		}
 	}
 	return out
 }

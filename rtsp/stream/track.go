@@ -2,6 +2,7 @@ package stream
 
 import (
 	"encoding/binary"
+	"sync/atomic"
 	"time"
 
 	"rtspcam/rtsp/payload"
@@ -35,6 +36,12 @@ type track struct {
 	nextSR   time.Time
 
 	in ingest // relay state when fed by Stream.WriteRTP
+
+	// relayed video: parameter sets learnt from the packets (under the
+	// stream's mu), and the format that announces them, when they differ
+	// from the announced one (read lock-free by Formats)
+	ps     *paramSets
+	learnt atomic.Pointer[payload.Format]
 }
 
 func (t *track) rtpTime(pts time.Duration) uint32 {
