@@ -1,8 +1,8 @@
 package firmware
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"os"
 	"path/filepath"
