@@ -1,4 +1,4 @@
-package firmware
+package churn
 
 import (
 	"context"
@@ -9,23 +9,25 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"rtspcam/firmware"
 	"rtspcam/firmware/config"
 	"rtspcam/rtsp/client"
 	"rtspcam/rtsp/headers"
 	"rtspcam/rtsp/message"
 )
 
-// churnDuration is 10 s in the suite; RTSPCAM_CHURN_SECONDS=60 runs the
-// full minute.
+// churnDuration is the full minute; RTSPCAM_CHURN_SECONDS sets
+// another length (at least 3 s) for a quick run.
 func churnDuration(t *testing.T) time.Duration {
 	v := os.Getenv("RTSPCAM_CHURN_SECONDS")
 	if v == "" {
-		return 10 * time.Second
+		return 60 * time.Second
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 3 {
@@ -158,10 +160,10 @@ func churnPublish(ctx context.Context, addr, path string, udp, teardown bool, d 
 func TestPublishChurn(t *testing.T) {
 	d := churnDuration(t)
 	cfg := config.Default()
-	cfg.RTSPPort = loadFreePort(t)
+	cfg.RTSPPort = freePort(t)
 	cfg.MediaDir = t.TempDir()
 	cfg.LogEnable = false
-	app, err := New(cfg, nil)
+	app, err := firmware.New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +178,7 @@ func TestPublishChurn(t *testing.T) {
 	}
 	c.Close()
 	time.Sleep(200 * time.Millisecond)
-	baseG, baseFD := runtime.NumGoroutine(), openFDs(t)
+	baseG, baseFD, baseUDP := runtime.NumGoroutine(), openFDs(t), udpSockets(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
@@ -220,20 +222,97 @@ func TestPublishChurn(t *testing.T) {
 			}
 		}()
 	}
+	// The UDP count must see the server's sockets while they are open,
+	// or its zero afterwards would prove nothing.
+	var peakUDP atomic.Int64
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for ctx.Err() == nil {
+			if n := int64(udpSockets(t)); n > peakUDP.Load() {
+				peakUDP.Store(n)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+	}()
 	wg.Wait()
+	<-sampled
+	if peakUDP.Load() == 0 {
+		t.Fatal("no UDP socket seen while UDP publishers were live: the count is blind")
+	}
+	t.Logf("peak %d UDP sockets during the churn", peakUDP.Load())
 	t.Logf("%v: %d publications (%d refused or failed), %d plays, %d packets read", d, published.Load(), pubErrs.Load(), plays.Load(), readPkts.Load())
 	if published.Load() < 20 || plays.Load() < 100 || readPkts.Load() == 0 {
 		t.Fatalf("too little happened: %d publications, %d plays, %d packets", published.Load(), plays.Load(), readPkts.Load())
 	}
-	var g, fds int
+	var g, fds, udp int
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		g, fds = runtime.NumGoroutine(), openFDs(t)
-		if g <= baseG && fds <= baseFD && app.server.Sessions() == 0 && len(app.Publications()) == 0 {
+		g, fds, udp = runtime.NumGoroutine(), openFDs(t), udpSockets(t)
+		if g <= baseG && fds <= baseFD && udp <= baseUDP && app.Sessions() == 0 && len(app.Publications()) == 0 {
+			t.Logf("after: %d goroutines, %d fds, %d UDP sockets (baseline %d, %d, %d)", g, fds, udp, baseG, baseFD, baseUDP)
 			return
 		}
 	}
 	buf := make([]byte, 1<<20)
 	n := runtime.Stack(buf, true)
-	t.Fatalf("after the churn: %d goroutines (baseline %d), %d fds (baseline %d), %d sessions, publications %v\n%s",
-		g, baseG, fds, baseFD, app.server.Sessions(), app.Publications(), buf[:n])
+	t.Fatalf("after the churn: %d goroutines (baseline %d), %d fds (baseline %d), %d UDP sockets (baseline %d), %d sessions, publications %v\n%s",
+		g, baseG, fds, baseFD, udp, baseUDP, app.Sessions(), app.Publications(), buf[:n])
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// udpSockets counts the process's UDP sockets (IPv4 and IPv6): the
+// socket inodes of its fds that the kernel lists in /proc/net/udp{,6}.
+func udpSockets(t *testing.T) int {
+	t.Helper()
+	inodes := map[string]bool{}
+	for _, f := range []string{"/proc/net/udp", "/proc/net/udp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			if f == "/proc/net/udp6" && os.IsNotExist(err) {
+				continue
+			}
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			if fields := strings.Fields(line); len(fields) > 9 {
+				inodes[fields[9]] = true
+			}
+		}
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		link, err := os.Readlink("/proc/self/fd/" + e.Name())
+		if err != nil {
+			continue
+		}
+		if inode, ok := strings.CutPrefix(link, "socket:["); ok && inodes[strings.TrimSuffix(inode, "]")] {
+			n++
+		}
+	}
+	return n
 }
