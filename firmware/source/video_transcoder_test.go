@@ -26,7 +26,7 @@ type jpegFile struct {
 	au     [1][]byte
 }
 
-func newJPEGFile(t *testing.T, fps float64, n int) *jpegFile {
+func newJPEGFile(t testing.TB, fps float64, n int) *jpegFile {
 	f := &jpegFile{fps: fps, n: n}
 	for i := range n {
 		img := image.NewYCbCr(image.Rect(0, 0, 64, 48), image.YCbCrSubsampleRatio420)
