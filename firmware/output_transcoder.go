@@ -3,16 +3,13 @@ package firmware
 import (
 	"context"
 	"fmt"
+	"image"
 	"sync/atomic"
 	"time"
 
 	"rtspcam/firmware/source"
 	"rtspcam/hwenc"
 	"rtspcam/rtsp/payload"
-	"rtspcam/rtsp/payload/h264"
-	"rtspcam/rtsp/payload/h265"
-	"rtspcam/rtsp/payload/mjpeg"
-	"rtspcam/rtsp/payload/mpeg4v"
 )
 
 // transcoder is a source.Runner that re-encodes the video track of
@@ -26,7 +23,9 @@ type transcoder struct {
 	intra   bool // every source frame is a key frame: drop before decoding
 	params  hwenc.VideoParams
 	enc     hwenc.VideoEncoder
-	dec     hwenc.VideoDecoder
+	dec     hwenc.VideoDecoder // opened on the first access unit to decode
+	sel     *hwenc.Selector
+	src     hwenc.Codec
 	formats []payload.Format
 	period  time.Duration
 
@@ -49,18 +48,20 @@ func newTranscoder(inner source.Runner, track int, sel *hwenc.Selector, src sour
 	if err != nil {
 		return nil, err
 	}
-	dec, decName, err := sel.VideoDecoder(src.Codec)
-	if err != nil {
-		enc.Close()
-		return nil, err
-	}
 	t := &transcoder{
-		inner: inner, track: track, params: p, enc: enc, dec: dec,
+		inner: inner, track: track, params: p, enc: enc, sel: sel, src: src.Codec,
 		intra:   src.Codec == hwenc.MJPEG,
 		period:  time.Duration(float64(time.Second) / p.FPS),
-		encName: encName, decName: decName,
+		encName: encName, decName: "none (raw pictures)",
 	}
-	vf, err := videoFormat(p.Codec, enc.Header())
+	if _, raw := inner.(rawRunner); !raw {
+		// A source that hands over only access units: decode them.
+		if t.dec, t.decName, err = sel.VideoDecoder(src.Codec); err != nil {
+			enc.Close()
+			return nil, err
+		}
+	}
+	vf, err := source.VideoFormat(p.Codec, enc.Header())
 	if err != nil {
 		t.close()
 		return nil, err
@@ -72,52 +73,6 @@ func newTranscoder(inner source.Runner, track int, sel *hwenc.Selector, src sour
 	}
 	t.formats[track] = vf
 	return t, nil
-}
-
-// videoFormat is the RTP format of an encoder's output.
-func videoFormat(c hwenc.Codec, header [][]byte) (payload.Format, error) {
-	switch c {
-	case hwenc.H264:
-		f := &h264.Format{}
-		for _, n := range header {
-			switch {
-			case len(n) > 0 && n[0]&0x1f == 7:
-				f.SPS = n
-			case len(n) > 0 && n[0]&0x1f == 8:
-				f.PPS = n
-			}
-		}
-		return f, nil
-	case hwenc.H265:
-		f := &h265.Format{}
-		for _, n := range header {
-			if len(n) < 2 {
-				continue
-			}
-			switch n[0] >> 1 & 0x3f {
-			case 32:
-				f.VPS = n
-			case 33:
-				f.SPS = n
-			case 34:
-				f.PPS = n
-			}
-		}
-		return f, nil
-	case hwenc.MPEG4:
-		f := &mpeg4v.Format{ProfileLevelID: 1}
-		if len(header) > 0 {
-			f.Config = header[0]
-			// visual_object_sequence_start_code, then the profile and level.
-			if h := header[0]; len(h) > 4 && h[0] == 0 && h[1] == 0 && h[2] == 1 && h[3] == 0xb0 {
-				f.ProfileLevelID = int(h[4])
-			}
-		}
-		return f, nil
-	case hwenc.MJPEG:
-		return &mjpeg.Format{}, nil
-	}
-	return nil, fmt.Errorf("transcode: no RTP format for %s", c)
 }
 
 // Formats are the inner runner's with the video track replaced.
@@ -143,6 +98,13 @@ func (t *transcoder) WriteAU(track int, pts time.Duration, au [][]byte, key bool
 	if t.intra && t.started && pts < t.next {
 		return nil // above the asked frame rate, and no later frame needs it
 	}
+	if t.dec == nil {
+		dec, name, err := t.sel.VideoDecoder(t.src)
+		if err != nil {
+			return fmt.Errorf("transcode: %w", err)
+		}
+		t.dec, t.decName = dec, name
+	}
 	pic, err := t.dec.Decode(au)
 	if err != nil {
 		t.bad.Add(1) // a damaged frame costs that frame, not the stream
@@ -151,6 +113,31 @@ func (t *transcoder) WriteAU(track int, pts time.Duration, au [][]byte, key bool
 	if pic == nil {
 		return nil
 	}
+	return t.encode(track, pts, pic)
+}
+
+// rawRunner is a source that hands its pictures to a FrameWriter instead
+// of encoding them (the test pattern, screens).
+type rawRunner interface{ raw() }
+
+func (patternRunner) raw() {}
+func (screenRunner) raw()  {}
+
+// WriteFrame receives a raw picture from a source that would otherwise
+// encode it (testpattern.FrameWriter, screen.FrameWriter): it goes
+// straight to the encoder, with no lossy JPEG step and no decoding.
+func (t *transcoder) WriteFrame(track int, pts time.Duration, pic *image.YCbCr) error {
+	if track != t.track {
+		return fmt.Errorf("transcode: a picture for track %d", track)
+	}
+	if t.started && pts < t.next {
+		return nil // above the asked frame rate
+	}
+	return t.encode(track, pts, pic)
+}
+
+// encode puts pic on the output clock and encodes it.
+func (t *transcoder) encode(track int, pts time.Duration, pic *image.YCbCr) error {
 	if !t.started {
 		t.started, t.next = true, pts
 	}
@@ -176,5 +163,7 @@ func (t *transcoder) WriteAU(track int, pts time.Duration, au [][]byte, key bool
 // close frees the codecs; the Live running t must be closed first.
 func (t *transcoder) close() {
 	t.enc.Close()
-	t.dec.Close()
+	if t.dec != nil {
+		t.dec.Close()
+	}
 }

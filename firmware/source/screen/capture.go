@@ -48,6 +48,13 @@ func (c *capture) frame(w Writer, pts time.Duration) error {
 	if err := c.g.Capture(c.pic); err != nil {
 		return err
 	}
+	if fw, ok := w.(FrameWriter); ok {
+		// A transcoder: the picture itself, no JPEG to decode again.
+		if err := fw.WriteFrame(0, pts, c.pic); err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		return nil
+	}
 	var err error
 	if c.buf, err = c.enc.Encode(c.buf[:0], c.pic); err != nil {
 		return err

@@ -6,6 +6,7 @@ package screen
 import (
 	"context"
 	"fmt"
+	"image"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,14 @@ const lateLimit = 4
 // ones. The au slices are valid only during the call.
 type Writer interface {
 	WriteAU(track int, pts time.Duration, au [][]byte, key bool) error
+}
+
+// FrameWriter is a Writer that takes the captured picture itself (a
+// transcoder): Run hands it the picture instead of encoding JPEG that
+// would only be decoded again. The picture is valid only during the call.
+type FrameWriter interface {
+	Writer
+	WriteFrame(track int, pts time.Duration, pic *image.YCbCr) error
 }
 
 // Options tunes a Source. Zero fields take the defaults (25 fps, JPEG

@@ -9,6 +9,7 @@ package testpattern
 import (
 	"context"
 	"fmt"
+	"image"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,16 @@ const (
 // during the call and must not be modified; WriteAU must not keep them.
 type Writer interface {
 	WriteAU(track int, pts time.Duration, au [][]byte, key bool) error
+}
+
+// FrameWriter is a Writer that takes the painted picture itself instead
+// of its JPEG (a transcoder, which would only decode the JPEG again): Run
+// hands the video to WriteFrame when its writer has it, and encodes JPEG
+// only for writers that want the pattern's own MJPEG. The picture is
+// valid only during the call.
+type FrameWriter interface {
+	Writer
+	WriteFrame(track int, pts time.Duration, pic *image.YCbCr) error
 }
 
 // Options configures a Pattern. Zero numeric fields take the defaults
@@ -165,13 +176,17 @@ func (p *Pattern) Run(ctx context.Context, w Writer) error {
 
 		img := p.paint.paint(frame, p.now())
 		var err error
-		p.jpeg, err = p.enc.Encode(p.jpeg[:0], img)
-		if err != nil {
-			return fmt.Errorf("testpattern: %w", err)
+		if fw, ok := w.(FrameWriter); ok {
+			err = fw.WriteFrame(VideoTrack, vdue, img)
+		} else {
+			p.jpeg, err = p.enc.Encode(p.jpeg[:0], img)
+			if err != nil {
+				return fmt.Errorf("testpattern: %w", err)
+			}
+			p.videoAU[0] = p.jpeg
+			err = w.WriteAU(VideoTrack, vdue, p.videoAU[:], true)
+			p.videoAU[0] = nil
 		}
-		p.videoAU[0] = p.jpeg
-		err = w.WriteAU(VideoTrack, vdue, p.videoAU[:], true)
-		p.videoAU[0] = nil
 		if err != nil {
 			return fmt.Errorf("testpattern: video: %w", err)
 		}
