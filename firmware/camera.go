@@ -3,9 +3,6 @@ package firmware
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"strconv"
-	"strings"
 	"sync"
 
 	"rtspcam/drivers/v4l2"
@@ -33,43 +30,24 @@ func (r cameraRunner) Formats() []payload.Format                      { return r
 func (r cameraRunner) Run(ctx context.Context, w source.Writer) error { return r.s.Run(ctx, w) }
 func (r cameraRunner) RequestKeyFrame()                               { r.s.RequestKeyFrame() }
 
-// cameraRequest is what the output wants of a videodevice path: the
-// matching <output> node, overridden by the URL's width, height,
-// framerate and codec parameters (w, h, fps and vc are accepted too).
-func cameraRequest(cfg *config.Config, path string, q url.Values) v4l2.Request {
-	var v config.Video
-	if o := cfg.MatchOutput(path); o != nil {
-		v = o.Video
-	}
-	param := func(names ...string) string {
-		for _, n := range names {
-			if s := q.Get(n); s != "" {
-				return s
-			}
-		}
-		return ""
-	}
-	if n, err := strconv.Atoi(param("width", "w")); err == nil && n > 0 {
-		v.Width = n
-	}
-	if n, err := strconv.Atoi(param("height", "h")); err == nil && n > 0 {
-		v.Height = n
-	}
-	if f, err := strconv.ParseFloat(param("framerate", "fps"), 64); err == nil && f > 0 && f <= 240 {
-		v.FrameRate = f
-	}
-	if c := param("codec", "vc", "ve"); c != "" { // ve= is the vendor manual's name
-		v.Codec = strings.ToUpper(c)
-	}
-	r := v4l2.Request{Width: v.Width, Height: v.Height, FPS: v.FrameRate}
-	switch v.Codec {
-	case config.VideoH264, "H.264", "AVC":
+// cameraRequest is the capture to negotiate for spec (the one output
+// parameter path: the <output> node and ve=/w=/h=/fps=/vb= with their
+// aliases). H.264 and MJPEG are what cameras (or the camera's own H.264
+// encoder) make; H.265 and MPEG-4 are captured as MJPEG and transcoded.
+func (s outputSpec) cameraRequest() v4l2.Request {
+	r := v4l2.Request{Width: s.Width, Height: s.Height, FPS: s.FPS}
+	switch s.Codec {
+	case hwenc.H264:
 		r.Codec = v4l2.CodecH264
-	case config.VideoJPEG, "MJPEG", "MJPG":
+	case hwenc.MJPEG, hwenc.H265, hwenc.MPEG4:
 		r.Codec = v4l2.CodecMJPEG
 	}
 	return r
 }
+
+// cameraTranscodes tells whether spec needs a codec the camera path does
+// not make itself.
+func (s outputSpec) cameraTranscodes() bool { return s.Codec == hwenc.H265 || s.Codec == hwenc.MPEG4 }
 
 // h264Selector tries the board's mem2mem H.264 encoder first, then
 // FFmpeg (in builds with the ffmpeg tag).
@@ -77,13 +55,14 @@ var h264Selector = &hwenc.Selector{Backends: []hwenc.Backend{m2m.Backend{}, ffmp
 
 // h264Encoder returns the factory camera sources use for H.264 from raw
 // frames; it logs which backend took the job.
-func (a *App) h264Encoder(path string) camera.EncoderFactory {
+func (a *App) h264Encoder(path string, bitrate int) camera.EncoderFactory {
 	return func(f v4l2.Format) (hwenc.VideoEncoder, error) {
 		fps := f.FPS
 		if fps <= 0 {
 			fps = 30
 		}
-		enc, name, err := h264Selector.VideoEncoder(hwenc.VideoParams{Codec: hwenc.H264, Width: f.Width, Height: f.Height, FPS: fps})
+		enc, name, err := h264Selector.VideoEncoder(hwenc.VideoParams{Codec: hwenc.H264, Width: f.Width, Height: f.Height, FPS: fps,
+			Bitrate: bitrate})
 		if err != nil {
 			return nil, err
 		}
@@ -132,8 +111,15 @@ func (a *App) openCamera(req *rtsp.Request, t paths.Target, cfg *config.Config) 
 		a.log.Info("video device not found", "path", req.Path, "err", err)
 		return nil, rtsp.ErrNotFound
 	}
-	want := cameraRequest(cfg, req.Path, req.Query)
-	key := fmt.Sprintf("%s|%d|%dx%d@%g", dev.Path, want.Codec, want.Width, want.Height, want.FPS)
+	spec, err := a.outputFor(req, cfg)
+	if err != nil {
+		return nil, err
+	}
+	want := spec.cameraRequest()
+	if spec.cameraTranscodes() {
+		return a.openCameraTranscoded(req, t, dev, spec, want)
+	}
+	key := fmt.Sprintf("%s|%d|%dx%d@%g|%d", dev.Path, want.Codec, want.Width, want.Height, want.FPS, spec.Bitrate)
 	a.camerasMu.Lock()
 	defer a.camerasMu.Unlock()
 	if c := a.cameras[key]; c != nil {
@@ -147,7 +133,7 @@ func (a *App) openCamera(req *rtsp.Request, t paths.Target, cfg *config.Config) 
 	var opts camera.Options
 	opts.Request = want
 	if want.Codec == v4l2.CodecH264 && hasH264Encoder() {
-		opts.H264 = a.h264Encoder(req.Path)
+		opts.H264 = a.h264Encoder(req.Path, spec.Bitrate)
 	}
 	src, err := camera.New(a.cams, dev, opts)
 	if err != nil {
@@ -176,4 +162,25 @@ func (a *App) closeCameras() {
 	for _, c := range cs {
 		c.live.Close()
 	}
+}
+
+// openCameraTranscoded serves a camera in a codec it cannot make (H.265,
+// MPEG-4): its MJPEG through the shared transcoder (FFmpeg), one capture
+// per device and encoding.
+func (a *App) openCameraTranscoded(req *rtsp.Request, t paths.Target, dev v4l2.DeviceInfo, spec outputSpec,
+	want v4l2.Request) (rtsp.Media, error) {
+	p := hwenc.VideoParams{Codec: spec.Codec, Width: spec.Width, Height: spec.Height, FPS: spec.FPS, Bitrate: spec.Bitrate}
+	// Sizes and rate left open are the camera's, known once it is open.
+	return a.openTranscoded(req, transcodeKey(dev.Path, p), p, func() (source.Runner, sourceVideo, func(), error) {
+		src, err := camera.New(a.cams, dev, camera.Options{Request: want})
+		if err != nil {
+			return nil, sourceVideo{}, nil, err
+		}
+		f := src.Format()
+		sv := sourceVideo{Codec: hwenc.MJPEG, Width: f.Width, Height: f.Height, FPS: f.FPS}
+		if sv.FPS <= 0 {
+			sv.FPS = 30
+		}
+		return cameraRunner{src}, sv, nil, nil
+	})
 }

@@ -15,6 +15,10 @@ import (
 	"rtspcam/firmware/config"
 )
 
+// The camera reads the same output parameters as every source: the
+// vendor's ve=/w=/h=/fps=/vb= and the aliases cameras took (codec, vc,
+// width, height, framerate); a malformed one is an error (400), not
+// silently ignored; H.265 and MPEG-4 are captured as MJPEG to transcode.
 func TestCameraRequestFromOutputAndURL(t *testing.T) {
 	cfg := config.Default()
 	cfg.Outputs = []config.Output{
@@ -22,18 +26,31 @@ func TestCameraRequestFromOutputAndURL(t *testing.T) {
 		{Video: config.Video{Codec: config.VideoJPEG, Width: 320, Height: 240}},
 	}
 	for _, c := range []struct {
-		path  string
-		query string
-		want  v4l2.Request
+		path      string
+		query     string
+		want      v4l2.Request
+		transcode bool
 	}{
-		{"videodevice1", "", v4l2.Request{Codec: v4l2.CodecH264, Width: 1280, Height: 720, FPS: 25}},
-		{"videodevice=USB%20Cam", "width=640&height=480&framerate=15&codec=mjpeg", v4l2.Request{Codec: v4l2.CodecMJPEG, Width: 640, Height: 480, FPS: 15}},
-		{"test.mp4", "", v4l2.Request{Codec: v4l2.CodecMJPEG, Width: 320, Height: 240}},
-		{"videodevice", "w=0&fps=-3&vc=h265", v4l2.Request{Width: 1280, Height: 720, FPS: 25}},
+		{"videodevice1", "", v4l2.Request{Codec: v4l2.CodecH264, Width: 1280, Height: 720, FPS: 25}, false},
+		{"videodevice=USB%20Cam", "width=640&height=480&framerate=15&codec=mjpeg", v4l2.Request{Codec: v4l2.CodecMJPEG, Width: 640, Height: 480, FPS: 15}, false},
+		{"videodevice", "w=640&h=480&fps=10&ve=jpeg", v4l2.Request{Codec: v4l2.CodecMJPEG, Width: 640, Height: 480, FPS: 10}, false},
+		{"test.mp4", "", v4l2.Request{Codec: v4l2.CodecMJPEG, Width: 320, Height: 240}, false},
+		{"videodevice", "vc=h265", v4l2.Request{Codec: v4l2.CodecMJPEG, Width: 1280, Height: 720, FPS: 25}, true},
+		{"videodevice", "ve=MP4&w=352&h=288", v4l2.Request{Codec: v4l2.CodecMJPEG, Width: 352, Height: 288, FPS: 25}, true},
 	} {
 		q, _ := url.ParseQuery(c.query)
-		if got := cameraRequest(cfg, c.path, q); got != c.want {
-			t.Errorf("%s?%s: %+v, want %+v", c.path, c.query, got, c.want)
+		spec, err := outputSpecFor(cfg, c.path, q)
+		if err != nil {
+			t.Fatalf("%s?%s: %v", c.path, c.query, err)
+		}
+		if got := spec.cameraRequest(); got != c.want || spec.cameraTranscodes() != c.transcode {
+			t.Errorf("%s?%s: %+v (transcode %v), want %+v (%v)", c.path, c.query, got, spec.cameraTranscodes(), c.want, c.transcode)
+		}
+	}
+	for _, bad := range []string{"w=0", "fps=-3", "vc=vp8", "width=x", "framerate=1000"} {
+		q, _ := url.ParseQuery(bad)
+		if _, err := outputSpecFor(cfg, "videodevice", q); err == nil {
+			t.Errorf("%s: accepted", bad)
 		}
 	}
 }

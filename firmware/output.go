@@ -12,7 +12,8 @@ import (
 
 // outputSpec is the video encoding a reader asks for: the matching
 // <output> node, overridden field by field by the URL parameters the
-// vendor documents (ve, w, h, fps, vb). Zero fields keep the source's.
+// vendor documents (ve, w, h, fps, vb) or their aliases (vc and codec,
+// width, height, framerate, bitrate). Zero fields keep the source's.
 type outputSpec struct {
 	Codec         hwenc.Codec
 	Width, Height int
@@ -38,8 +39,22 @@ var hwencCodec = map[string]hwenc.Codec{
 // maxOutputSide bounds w= and h= (and the node's sizes).
 const maxOutputSide = 4096
 
+// param is the first of the names q has a value for: the vendor's name
+// first, then the aliases cameras accepted (vc, codec, width, height,
+// framerate, bitrate).
+func param(q url.Values, names ...string) string {
+	for _, n := range names {
+		if v := q.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
 // outputSpecFor merges the <output> node matching path with the URL
-// parameters; a malformed parameter is an error naming it.
+// parameters; a malformed parameter is an error naming it. It is the one
+// reading of the output parameters for every source: test pattern,
+// screens and windows, files and cameras.
 func outputSpecFor(cfg *config.Config, path string, q url.Values) (outputSpec, error) {
 	var s outputSpec
 	if o := cfg.MatchOutput(path); o != nil {
@@ -48,7 +63,7 @@ func outputSpecFor(cfg *config.Config, path string, q url.Values) (outputSpec, e
 		s.FPS = o.Video.FrameRate
 		s.Bitrate = o.Video.Bitrate
 	}
-	if v := q.Get("ve"); v != "" {
+	if v := param(q, "ve", "vc", "codec"); v != "" {
 		name, ok := config.VideoCodec(v)
 		if !ok {
 			return s, fmt.Errorf("ve=%s: want H264, H265, JPEG or MP4", v)
@@ -56,21 +71,25 @@ func outputSpecFor(cfg *config.Config, path string, q url.Values) (outputSpec, e
 		s.Codec = hwencCodec[name]
 	}
 	for _, p := range []struct {
-		key string
-		dst *int
-		max int
-	}{{"w", &s.Width, maxOutputSide}, {"h", &s.Height, maxOutputSide}, {"vb", &s.Bitrate, 100000}} {
-		v := q.Get(p.key)
+		keys []string
+		dst  *int
+		max  int
+	}{
+		{[]string{"w", "width"}, &s.Width, maxOutputSide},
+		{[]string{"h", "height"}, &s.Height, maxOutputSide},
+		{[]string{"vb", "bitrate"}, &s.Bitrate, 100000},
+	} {
+		v := param(q, p.keys...)
 		if v == "" {
 			continue
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n <= 0 || n > p.max {
-			return s, fmt.Errorf("%s=%s: want a whole number from 1 to %d", p.key, v, p.max)
+			return s, fmt.Errorf("%s=%s: want a whole number from 1 to %d", p.keys[0], v, p.max)
 		}
 		*p.dst = n
 	}
-	if v := q.Get("fps"); v != "" {
+	if v := param(q, "fps", "framerate"); v != "" {
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil || !(f > 0 && f <= 120) {
 			return s, fmt.Errorf("fps=%s: want a number above 0, up to 120", v)

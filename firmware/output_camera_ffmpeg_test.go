@@ -53,6 +53,9 @@ func TestVideoDeviceH264FromFFmpeg(t *testing.T) {
 		{"videodevice", "h264,320,240"}, // NV12, by the output node
 		// No node matches videodevice=Name: the URL alone asks.
 		{"videodevice=usb%20cam?ve=h264&w=320&h=240", "h264,320,240"}, // YUYV, by the URL
+		// A codec no camera path makes: captured as MJPEG, transcoded.
+		{"videodevice?ve=h265", "hevc,320,240"},
+		{"videodevice=usb%20cam?codec=mpeg4&width=320&height=240", "mpeg4,320,240"},
 	} {
 		got, err := screenProbe(t, base+c.path)
 		if err != nil || got != c.want {

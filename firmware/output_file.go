@@ -18,7 +18,7 @@ const defaultFileFPS = 25
 // askedByURL tells whether the URL names any of the video output
 // parameters (what cannot be done is then an error, not a log line).
 func askedByURL(q url.Values) bool {
-	for _, k := range []string{"ve", "w", "h", "fps", "vb"} {
+	for _, k := range []string{"ve", "vc", "codec", "w", "width", "h", "height", "fps", "framerate", "vb", "bitrate"} {
 		if q.Get(k) != "" {
 			return true
 		}

@@ -71,6 +71,8 @@ func (a *App) openTranscoded(req *rtsp.Request, key string, p hwenc.VideoParams,
 		a.log.Warn("cannot start the source to transcode", "path", req.Path, "err", err)
 		return nil, rtsp.ErrNotFound
 	}
+	// What p leaves open (a camera's size, known only now) is the source's.
+	p = outputSpec{Codec: p.Codec, Width: p.Width, Height: p.Height, FPS: p.FPS, Bitrate: p.Bitrate}.target(src)
 	tr, err := newTranscoder(runner, 0, a.encoders, src, p)
 	if err != nil {
 		if extra != nil {
