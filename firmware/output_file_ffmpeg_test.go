@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"rtspcam/firmware/config"
 )
 
 // A file transcoded by URL parameters: MJPEG at 320x240, H.264 at a
@@ -169,5 +173,39 @@ func TestFileTranscode(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		buf := make([]byte, 1<<20)
 		t.Errorf("%d goroutines after the sessions, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// The <output> node asks as the URL does: a node for *.mp4 makes the
+// file MJPEG at 320x240 with G.711 µ-law audio, and the URL still
+// overrides it field by field.
+func TestFileTranscodeByOutputNode(t *testing.T) {
+	e2eRequireTools(t, "ffmpeg", "ffprobe")
+	dir := t.TempDir()
+	makeAVClip(t, dir)
+	cfg := config.Default()
+	cfg.RTSPPort = e2eFreePort(t)
+	cfg.MediaDir = dir
+	cfg.Outputs = []config.Output{{URL: "*.mp4",
+		Video: config.Video{Codec: config.VideoJPEG, Width: 320, Height: 240},
+		Audio: config.Audio{Codec: config.AudioG711U, SampleRate: 8000, Channels: 1}}}
+	app, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	base := fmt.Sprintf("rtsp://127.0.0.1:%d/clip.mp4", app.Addrs()[0].(*net.TCPAddr).Port)
+	for q, want := range map[string]string{
+		"":         "audio pcm_mulaw 8000 Hz,video mjpeg 320x240",
+		"?ve=h264": "audio pcm_mulaw 8000 Hz,video h264 320x240",
+		"?ae=G722": "audio adpcm_g722 16000 Hz,video mjpeg 320x240",
+		"?w=640&h=480&ve=h264&ae=AAC&sr=48000&ch=2": "audio aac 48000 Hz,video h264 640x480",
+	} {
+		if got := strings.Join(probeStreams(t, base+q), ","); got != want {
+			t.Errorf("%q: ffprobe sees %s, want %s", q, got, want)
+		}
 	}
 }
