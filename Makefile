@@ -36,6 +36,7 @@ test: deps
 
 bench: deps build
 	./bench/run.sh
+	./bench/publish.sh
 
 cross:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/rtspserver-arm64 ./cmd/rtspserver
