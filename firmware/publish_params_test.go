@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,37 @@ func TestPublishLearnsParameterSetsPusher(t *testing.T) {
 	}
 	if got := ffprobeSize(t, url); got != "h264,320,240" {
 		t.Fatalf("ffprobe reports %q, want h264,320,240", got)
+	}
+}
+
+// TestPublishLearnsParameterSetsPusherH265: the same for H.265: ffmpeg
+// sends libx265's RTP to a UDP <pusher> node configured with the codec
+// only; a reader's DESCRIBE carries sprop-vps, sprop-sps and sprop-pps
+// and ffprobe reads the size.
+func TestPublishLearnsParameterSetsPusherH265(t *testing.T) {
+	e2eRequireTools(t, "ffmpeg", "ffprobe")
+	pa, vport, _ := pusherStart(t, config.PushUDP, config.Video{Codec: config.VideoH265}, config.Audio{})
+	p := startPublisher(t, "ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=352x288:rate=25:duration=6",
+		"-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:keyint=25", "-pix_fmt", "yuv420p",
+		"-f", "rtp", "rtp://127.0.0.1:"+strconv.Itoa(vport)+"?pkt_size=1300")
+	pa.waitPublished(t, p, "push/cam")
+	url := pa.base + "push/cam"
+	var sdp string
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		r := dialStubborn(t, url, false)
+		r.nc.Close()
+		if sdp = r.sdp; strings.Contains(sdp, "sprop-pps=") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, key := range []string{"sprop-vps=", "sprop-sps=", "sprop-pps="} {
+		if !strings.Contains(sdp, key) {
+			t.Fatalf("no %s in the SDP a reader gets:\n%s", key, sdp)
+		}
+	}
+	if got := ffprobeSize(t, url); got != "hevc,352,288" {
+		t.Fatalf("ffprobe reports %q, want hevc,352,288", got)
 	}
 }
