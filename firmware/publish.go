@@ -66,6 +66,7 @@ type publication struct {
 	dropped atomic.Uint64
 	timer   *time.Timer
 	once    sync.Once
+	ended   atomic.Bool
 }
 
 // Publish starts a publication on path (the URL path, without slashes at
@@ -158,6 +159,7 @@ func (p *publication) Close() { p.end("publisher left") }
 
 func (p *publication) end(why string) {
 	p.once.Do(func() {
+		p.ended.Store(true)
 		p.timer.Stop()
 		p.a.pubsMu.Lock()
 		if p.a.pubs[p.path] == p {
@@ -245,6 +247,10 @@ func (m *publishedMedia) Close() { _, _ = m.Pause(nil) }
 // Final: a publication that ended never comes back on this session (a
 // returning publisher is a new publication), so its readers' sessions end.
 func (m *publishedMedia) Final() bool { return true }
+
+// Ended reports whether the publication ended, for sessions that were
+// not playing when it did.
+func (m *publishedMedia) Ended() bool { return m.p.ended.Load() }
 
 // SSRC is the track's SSRC, for RTCP BYE.
 func (m *publishedMedia) SSRC(track int) uint32 {

@@ -171,9 +171,13 @@ func TestPublishEndEndsReaderSessions(t *testing.T) {
 
 	tcp := dialStubborn(t, url, false)
 	udp := dialStubborn(t, url, true)
+	paused := dialStubborn(t, url, false)
+	if res := paused.do(t, "PAUSE", url, message.Header{"Session": {paused.session}}); res.StatusCode != 200 {
+		t.Fatalf("PAUSE: %d", res.StatusCode)
+	}
 	ff := startPublisher(t, "ffmpeg", "-v", "error", "-rtsp_transport", "udp", "-i", url, "-f", "null", "-")
 	gst := startPublisher(t, "gst-launch-1.0", "-q", "rtspsrc", "location="+url, "protocols=tcp", "!", "fakesink")
-	want := 5 // the publisher and four readers
+	want := 6 // the publisher and five readers
 	deadline := time.Now().Add(15 * time.Second)
 	for pa.app.server.Sessions() < want && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
@@ -203,6 +207,9 @@ func TestPublishEndEndsReaderSessions(t *testing.T) {
 	}
 	if res := tcp.do(t, "GET_PARAMETER", url, message.Header{"Session": {tcp.session}}); res.StatusCode != 454 {
 		t.Fatalf("a request with the ended session: %d, want 454", res.StatusCode)
+	}
+	if res := paused.do(t, "PLAY", url, message.Header{"Session": {paused.session}}); res.StatusCode != 454 {
+		t.Fatalf("PLAY with the paused reader's ended session: %d, want 454", res.StatusCode)
 	}
 	if res := udp.do(t, "PLAY", url, message.Header{"Session": {udp.session}}); res.StatusCode != 454 {
 		t.Fatalf("PLAY with the ended UDP session: %d, want 454", res.StatusCode)

@@ -56,6 +56,10 @@ type Media interface {
 type Final interface {
 	// Final reports whether the end of delivery ends the session.
 	Final() bool
+	// Ended reports whether the media has ended; the server polls it to
+	// end sessions that hold no running reader (paused, or set up and
+	// never played).
+	Ended() bool
 }
 
 // StatusError carries an RTSP status code from a handler to the client.

@@ -308,7 +308,7 @@ func (s *Server) reap() {
 			var expired []*serverSession
 			s.mu.Lock()
 			for _, ss := range s.sessions {
-				if ss.expired(now) || ss.stalled(now) {
+				if ss.expired(now) || ss.stalled(now) || ss.mediaEnded() {
 					expired = append(expired, ss)
 				}
 			}

@@ -95,6 +95,12 @@ func (ss *serverSession) expired(now time.Time) bool {
 	return now.UnixNano()-ss.lastSeen.Load() > int64(ss.s.sessionTimeout())
 }
 
+// mediaEnded: the session's media ended for good (see Final).
+func (ss *serverSession) mediaEnded() bool {
+	f, ok := ss.media.(Final)
+	return ok && f.Final() && f.Ended()
+}
+
 // transportConn is the connection that carries the session's interleaved
 // media, nil for UDP.
 func (ss *serverSession) transportConn() *serverConn {
