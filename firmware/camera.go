@@ -30,6 +30,12 @@ func (r cameraRunner) Formats() []payload.Format                      { return r
 func (r cameraRunner) Run(ctx context.Context, w source.Writer) error { return r.s.Run(ctx, w) }
 func (r cameraRunner) RequestKeyFrame()                               { r.s.RequestKeyFrame() }
 
+// rawCameraRunner is a camera that captures raw frames: a transcoder gets
+// its pictures (camera.FrameWriter), not MJPEG to decode again.
+type rawCameraRunner struct{ cameraRunner }
+
+func (rawCameraRunner) raw() {}
+
 // cameraRequest is the capture to negotiate for spec (the one output
 // parameter path: the <output> node and ve=/w=/h=/fps=/vb= with their
 // aliases). H.264 and MJPEG are what cameras (or the camera's own H.264
@@ -180,6 +186,10 @@ func (a *App) openCameraTranscoded(req *rtsp.Request, t paths.Target, dev v4l2.D
 		sv := sourceVideo{Codec: hwenc.MJPEG, Width: f.Width, Height: f.Height, FPS: f.FPS}
 		if sv.FPS <= 0 {
 			sv.FPS = 30
+		}
+		if src.Mode() == camera.EncodeMJPEG {
+			// A raw camera hands its pictures to the encoder.
+			return rawCameraRunner{cameraRunner{src}}, sv, nil, nil
 		}
 		return cameraRunner{src}, sv, nil, nil
 	})

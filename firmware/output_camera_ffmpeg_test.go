@@ -64,6 +64,11 @@ func TestVideoDeviceH264FromFFmpeg(t *testing.T) {
 		decodeClean(t, base+c.path, 2)
 		gstClean(t, base+c.path, 1, "320x240")
 	}
+	// The raw cameras' pictures go straight to the H.265/MPEG-4 encoder:
+	// no MJPEG made and decoded again.
+	if !strings.Contains(logs.String(), `decoder="none (raw pictures)"`) {
+		t.Errorf("the H.265 camera was transcoded through a decoder:\n%s", logs.String())
+	}
 	if !strings.Contains(logs.String(), "backend=ffmpeg") {
 		t.Fatalf("the encoder choice is not logged:\n%s", logs.String())
 	}

@@ -117,7 +117,7 @@ func (t *transcoder) WriteAU(track int, pts time.Duration, au [][]byte, key bool
 }
 
 // rawRunner is a source that hands its pictures to a FrameWriter instead
-// of encoding them (the test pattern, screens).
+// of encoding them (the test pattern, screens, raw cameras).
 type rawRunner interface{ raw() }
 
 func (patternRunner) raw() {}

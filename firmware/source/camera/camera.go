@@ -29,6 +29,15 @@ type Writer interface {
 	WriteAU(track int, pts time.Duration, au [][]byte, key bool) error
 }
 
+// FrameWriter is a Writer that takes the converted picture itself (a
+// transcoder to a codec the camera path does not make): a raw camera
+// hands it the picture instead of JPEG that would only be decoded again.
+// The picture is valid only during the call.
+type FrameWriter interface {
+	Writer
+	WriteFrame(track int, pts time.Duration, pic *image.YCbCr) error
+}
+
 // captureTimeWriter is a Writer that maps RTP time to when a frame was
 // captured for RTCP sender reports; *stream.Stream is one.
 type captureTimeWriter interface {
@@ -251,6 +260,10 @@ func (p *pipeline) frame(fr v4l2.Frame) error {
 				return nil // a damaged frame: skip it
 			}
 			return fmt.Errorf("camera: %s: %w", p.s.dev.Name, cerr)
+		}
+		if fw, ok := p.w.(FrameWriter); ok {
+			err = fw.WriteFrame(0, pts, p.crop)
+			break
 		}
 		if p.out, err = p.jpeg.Encode(p.out[:0], p.crop); err != nil {
 			return fmt.Errorf("camera: %s: %w", p.s.dev.Name, err)
