@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"log/slog"
 	"math"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"rtspcam/drivers/pulse/pulsetest"
-	"rtspcam/firmware/config"
 	"rtspcam/firmware/source"
 	"rtspcam/firmware/source/mic"
 	"rtspcam/hwenc/ffmpeg"
@@ -48,29 +45,8 @@ func dominant(pcm []int16, rate int) (float64, float64) {
 
 func startAudioApp(t *testing.T) (string, *lockedBuffer, *App) {
 	t.Helper()
-	cfg := config.Default()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RTSPPort = l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cfg.MediaDir = t.TempDir()
-	logs := &lockedBuffer{}
-	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		app.Close()
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	return fmt.Sprintf("rtsp://127.0.0.1:%d/", cfg.RTSPPort), logs, app
+	ta := startTestApp(t, testConfig(t, t.TempDir()), nil)
+	return ta.base, ta.logs, ta.app
 }
 
 // TestAudioDeviceCapture plays a 1 kHz tone into a real PulseAudio null

@@ -1,9 +1,6 @@
 package firmware
 
 import (
-	"fmt"
-	"log/slog"
-	"net"
 	"net/url"
 	"os/exec"
 	"strings"
@@ -68,34 +65,16 @@ func TestVideoDeviceServesAndSurvivesUnplug(t *testing.T) {
 	}
 	cam := v4l2test.Camera("USB Cam", v4l2.PixYUYV)
 	sys := v4l2test.New(v4l2test.Camera("Integrated Camera", v4l2.PixNV12), cam)
-	cfg := config.Default()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RTSPPort = l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cfg.MediaDir = t.TempDir()
+	cfg := testConfig(t, t.TempDir())
 	cfg.Outputs = []config.Output{{URL: "videodevice", Video: config.Video{Width: 320, Height: 240, FrameRate: 25}}}
-	logs := &lockedBuffer{}
-	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.cams = sys
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
+	// Registered first, so it runs after the App has closed.
 	t.Cleanup(func() {
-		app.Close()
 		if _, open := sys.Opens(); open != 0 {
 			t.Errorf("%d captures left open", open)
 		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
 	})
-	base := fmt.Sprintf("rtsp://127.0.0.1:%d/", cfg.RTSPPort)
+	ta := startTestApp(t, cfg, func(app *App) { app.cams = sys })
+	logs, base := ta.logs, ta.base
 	for _, c := range []struct{ path, want string }{
 		{"videodevice", "mjpeg,320,240"},
 		{"videodevice1?width=640&height=480", "mjpeg,640,480"},

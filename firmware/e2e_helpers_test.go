@@ -63,26 +63,43 @@ func (b *lockedBuffer) String() string {
 }
 
 // e2eStartApp serves mediaDir with files looping forever and returns the
-// base URL ("rtsp://127.0.0.1:PORT/"). The server's warnings are shown if
-// the test fails.
+// base URL ("rtsp://127.0.0.1:PORT/").
 func e2eStartApp(t *testing.T, mediaDir string) string {
 	t.Helper()
-	_, base := e2eStartAppT(t, mediaDir)
-	return base
+	cfg := testConfig(t, mediaDir)
+	cfg.LoopNums = -1
+	return startTestApp(t, cfg, nil).base
 }
 
-// e2eStartAppT is e2eStartApp that also gives the running App.
-func e2eStartAppT(t *testing.T, mediaDir string) (*App, string) {
+// testApp is an App a test runs, its base URL and its log.
+type testApp struct {
+	app  *App
+	base string        // rtsp://127.0.0.1:PORT/
+	logs *lockedBuffer // info and up
+}
+
+// testConfig is the default configuration on a free RTSP port, serving
+// mediaDir.
+func testConfig(t *testing.T, mediaDir string) *config.Config {
 	t.Helper()
 	cfg := config.Default()
 	cfg.RTSPPort = e2eFreePort(t)
 	cfg.MediaDir = mediaDir
-	cfg.LoopNums = -1
+	return cfg
+}
+
+// startTestApp runs cfg until the test ends and shows the server's log if
+// the test failed. prepare, when not nil, runs between New and Start (to
+// swap in fake devices or encoders).
+func startTestApp(t *testing.T, cfg *config.Config, prepare func(*App)) *testApp {
+	t.Helper()
 	logs := &lockedBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	app, err := New(cfg, log)
+	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prepare != nil {
+		prepare(app)
 	}
 	if err := app.Start(); err != nil {
 		t.Fatal(err)
@@ -90,11 +107,11 @@ func e2eStartAppT(t *testing.T, mediaDir string) (*App, string) {
 	t.Cleanup(func() {
 		app.Close()
 		if t.Failed() {
-			t.Logf("server log (warnings and up):\n%s", logs.String())
+			t.Logf("server log:\n%s", logs.String())
 		}
 	})
 	port := app.Addrs()[0].(*net.TCPAddr).Port
-	return app, fmt.Sprintf("rtsp://127.0.0.1:%d/", port)
+	return &testApp{app: app, base: fmt.Sprintf("rtsp://127.0.0.1:%d/", port), logs: logs}
 }
 
 // e2eRun runs a tool with a deadline and returns its combined output.

@@ -68,7 +68,10 @@ func TestE2E(t *testing.T) {
 		}
 		sources = append(sources, source{c.name, p.Streams})
 	}
-	app, base := e2eStartAppT(t, dir)
+	cfg := testConfig(t, dir)
+	cfg.LoopNums = -1
+	ta := startTestApp(t, cfg, nil)
+	app, base := ta.app, ta.base
 
 	// The two ten-second recordings first, so they overlap the rest.
 	t.Run("record/h264_aac.mp4", func(t *testing.T) {

@@ -102,7 +102,7 @@ func (h *notifyHook) waitCalls(t *testing.T, name string, want ...string) []url.
 	}
 }
 
-func notifyStart(t *testing.T, h *notifyHook, method string, timeout time.Duration) *pubApp {
+func notifyStart(t *testing.T, h *notifyHook, method string, timeout time.Duration) *testApp {
 	return pubStart(t, func(c *config.Config) {
 		c.HTTPNotify = config.Notify{Enable: true, OnConnect: h.URL + "/connect", OnPlay: h.URL + "/play",
 			OnPublish: h.URL + "/publish", OnDone: h.URL + "/done", Method: method, Timeout: timeout}

@@ -3,7 +3,6 @@ package firmware
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/netip"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"rtspcam/firmware/config"
 )
 
 // netnsEnv marks the copy of the test binary that runs inside the network
@@ -53,25 +50,10 @@ func TestMulticast(t *testing.T) {
 		}
 	}
 
-	cfg := config.Default()
-	cfg.RTSPPort = e2eFreePort(t)
-	cfg.MediaDir = t.TempDir()
+	cfg := testConfig(t, t.TempDir())
 	cfg.Multicast = true
-	logs := &lockedBuffer{}
-	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		app.Close()
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	url := fmt.Sprintf("rtsp://127.0.0.1:%d/testpattern", cfg.RTSPPort)
+	ta := startTestApp(t, cfg, nil)
+	app, logs, url := ta.app, ta.logs, ta.base+"testpattern"
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -106,6 +88,7 @@ func TestMulticast(t *testing.T) {
 			return false
 		}
 		_, hp, _ := strings.Cut(gs[0], " ")
+		var err error
 		group, err = netip.ParseAddrPort(hp)
 		return err == nil
 	})

@@ -3,9 +3,6 @@
 package firmware
 
 import (
-	"fmt"
-	"log/slog"
-	"net"
 	"strings"
 	"testing"
 
@@ -21,34 +18,16 @@ import (
 func TestVideoDeviceH264FromFFmpeg(t *testing.T) {
 	e2eRequireTools(t, "ffmpeg", "ffprobe", "gst-launch-1.0", "timeout")
 	sys := v4l2test.New(v4l2test.Camera("Integrated Camera", v4l2.PixNV12), v4l2test.Camera("USB Cam", v4l2.PixYUYV))
-	cfg := config.Default()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RTSPPort = l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cfg.MediaDir = t.TempDir()
+	cfg := testConfig(t, t.TempDir())
 	cfg.Outputs = []config.Output{{URL: "videodevice", Video: config.Video{Codec: config.VideoH264, Width: 320, Height: 240, FrameRate: 25}}}
-	logs := &lockedBuffer{}
-	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.cams = sys
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
+	// Registered first, so it runs after the App has closed.
 	t.Cleanup(func() {
-		app.Close()
 		if _, open := sys.Opens(); open != 0 {
 			t.Errorf("%d captures left open", open)
 		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
 	})
-	base := fmt.Sprintf("rtsp://127.0.0.1:%d/", cfg.RTSPPort)
+	ta := startTestApp(t, cfg, func(app *App) { app.cams = sys })
+	logs, base := ta.logs, ta.base
 	for _, c := range []struct{ path, want string }{
 		{"videodevice", "h264,320,240"}, // NV12, by the output node
 		// No node matches videodevice=Name: the URL alone asks.

@@ -6,8 +6,6 @@ import (
 	"context"
 	"fmt"
 	"image/color"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,25 +19,9 @@ import (
 // startOutputApp serves cfg's outputs and returns the base URL.
 func startOutputApp(t *testing.T, outputs []config.Output) string {
 	t.Helper()
-	cfg := config.Default()
-	cfg.RTSPPort = e2eFreePort(t)
-	cfg.MediaDir = t.TempDir()
+	cfg := testConfig(t, t.TempDir())
 	cfg.Outputs = outputs
-	logs := &lockedBuffer{}
-	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		app.Close()
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	return fmt.Sprintf("rtsp://127.0.0.1:%d/", app.Addrs()[0].(*net.TCPAddr).Port)
+	return startTestApp(t, cfg, nil).base
 }
 
 // recordVideo has ffmpeg copy secs seconds of url's video into a

@@ -6,8 +6,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -53,21 +51,11 @@ func TestFileTranscodeByOutputNode(t *testing.T) {
 	e2eRequireTools(t, "ffmpeg", "ffprobe")
 	dir := t.TempDir()
 	makeAVClip(t, dir)
-	cfg := config.Default()
-	cfg.RTSPPort = e2eFreePort(t)
-	cfg.MediaDir = dir
+	cfg := testConfig(t, dir)
 	cfg.Outputs = []config.Output{{URL: "*.mp4",
 		Video: config.Video{Codec: config.VideoJPEG, Width: 320, Height: 240},
 		Audio: config.Audio{Codec: config.AudioG711U, SampleRate: 8000, Channels: 1}}}
-	app, err := New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Close() })
-	base := fmt.Sprintf("rtsp://127.0.0.1:%d/clip.mp4", app.Addrs()[0].(*net.TCPAddr).Port)
+	base := startTestApp(t, cfg, nil).base + "clip.mp4"
 	for q, want := range map[string]string{
 		"":         "audio pcm_mulaw 8000 Hz,video mjpeg 320x240",
 		"?ve=h264": "audio pcm_mulaw 8000 Hz,video h264 320x240",

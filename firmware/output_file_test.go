@@ -2,14 +2,10 @@ package firmware
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
-	"rtspcam/firmware/config"
 	"rtspcam/hwenc"
 )
 
@@ -41,19 +37,9 @@ func TestFileTranscodeWithoutFFmpeg(t *testing.T) {
 	e2eRequireTools(t, "ffmpeg", "ffprobe")
 	dir := t.TempDir()
 	makeAVClip(t, dir)
-	cfg := config.Default()
-	cfg.RTSPPort = e2eFreePort(t)
-	cfg.MediaDir = dir
-	app, err := New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.encoders = &hwenc.Selector{Backends: []hwenc.Backend{hwenc.Soft{}}}
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Close() })
-	base := fmt.Sprintf("rtsp://127.0.0.1:%d/clip.mp4", app.Addrs()[0].(*net.TCPAddr).Port)
+	base := startTestApp(t, testConfig(t, dir), func(app *App) {
+		app.encoders = &hwenc.Selector{Backends: []hwenc.Backend{hwenc.Soft{}}}
+	}).base + "clip.mp4"
 	for _, q := range []string{"?ve=mjpeg", "?w=320", "?ae=PCMU", "?ae=opus"} {
 		out, err := e2eRun(context.Background(), 10*time.Second, "ffprobe", "-v", "error", "-rtsp_transport", "tcp", base+q)
 		if err == nil || !strings.Contains(string(out), "415") {

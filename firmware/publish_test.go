@@ -2,9 +2,6 @@ package firmware
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-	"net"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -16,40 +13,19 @@ import (
 	"rtspcam/firmware/config"
 )
 
-// pubApp is a server started for the publishing tests.
-type pubApp struct {
-	app  *App
-	base string // rtsp://127.0.0.1:PORT/
-	logs *lockedBuffer
-}
-
-func pubStart(t *testing.T, tune func(*config.Config), opts PublishOptions) *pubApp {
+// pubStart starts a server for the publishing tests, its configuration
+// changed by tune and its publish options set when not zero.
+func pubStart(t *testing.T, tune func(*config.Config), opts PublishOptions) *testApp {
 	t.Helper()
-	cfg := config.Default()
-	cfg.RTSPPort = e2eFreePort(t)
-	cfg.MediaDir = t.TempDir()
+	cfg := testConfig(t, t.TempDir())
 	if tune != nil {
 		tune(cfg)
 	}
-	logs := &lockedBuffer{}
-	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if opts != (PublishOptions{}) {
-		app.SetPublishOptions(opts) // otherwise the configuration's
-	}
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		app.Close()
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
+	return startTestApp(t, cfg, func(app *App) {
+		if opts != (PublishOptions{}) {
+			app.SetPublishOptions(opts) // otherwise the configuration's
 		}
 	})
-	port := app.Addrs()[0].(*net.TCPAddr).Port
-	return &pubApp{app: app, base: fmt.Sprintf("rtsp://127.0.0.1:%d/", port), logs: logs}
 }
 
 // publisher is a running ffmpeg or gst-launch publishing into the server.
@@ -100,7 +76,7 @@ func ffmpegPublish(t *testing.T, clip, url, transport string, once bool) *publis
 
 // waitPublished waits until path is live, failing with the publisher's
 // output if it does not come or the publisher exits.
-func (pa *pubApp) waitPublished(t *testing.T, p *publisher, path string) {
+func (pa *testApp) waitPublished(t *testing.T, p *publisher, path string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {

@@ -19,13 +19,11 @@ import (
 
 // pusherStart starts a server with one <pusher> node of mode on random
 // loopback ports below the ephemeral range, retrying when they are taken.
-func pusherStart(t *testing.T, mode string, video config.Video, audio config.Audio) (*pubApp, int, int) {
+func pusherStart(t *testing.T, mode string, video config.Video, audio config.Audio) (*testApp, int, int) {
 	t.Helper()
 	for range 20 {
 		vport, aport := 10000+2*rand.IntN(10000), 20000+2*rand.IntN(10000)
-		cfg := config.Default()
-		cfg.RTSPPort = e2eFreePort(t)
-		cfg.MediaDir = t.TempDir()
+		cfg := testConfig(t, t.TempDir())
 		cfg.Pushers = []config.Pusher{{Suffix: "push/cam", Video: video, Audio: audio,
 			Transfer: config.PusherTransfer{Mode: mode, IP: "127.0.0.1", VPort: vport, APort: aport}}}
 		logs := &lockedBuffer{}
@@ -50,7 +48,7 @@ func pusherStart(t *testing.T, mode string, video config.Video, audio config.Aud
 			}
 		})
 		port := app.Addrs()[0].(*net.TCPAddr).Port
-		return &pubApp{app: app, base: "rtsp://127.0.0.1:" + strconv.Itoa(port) + "/", logs: logs}, vport, aport
+		return &testApp{app: app, base: "rtsp://127.0.0.1:" + strconv.Itoa(port) + "/", logs: logs}, vport, aport
 	}
 	t.Fatal("no free pusher ports")
 	return nil, 0, 0
@@ -70,7 +68,7 @@ func ffmpegRTPArgs(vport, aport int) []string {
 
 // readPushed checks what a user sees on the pushed path: ffprobe names
 // the node's codecs and ffmpeg records decodable video from it.
-func readPushed(t *testing.T, pa *pubApp, p *publisher, want []string) {
+func readPushed(t *testing.T, pa *testApp, p *publisher, want []string) {
 	t.Helper()
 	pa.waitPublished(t, p, "push/cam")
 	url := pa.base + "push/cam"

@@ -2,17 +2,13 @@ package firmware
 
 import (
 	"context"
-	"fmt"
 	"image/color"
-	"log/slog"
-	"net"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"rtspcam/drivers/x11/x11test"
-	"rtspcam/firmware/config"
 )
 
 // screenProbe asks ffprobe for the first video stream's codec and size.
@@ -39,29 +35,8 @@ func TestScreenAndWindowCapture(t *testing.T) {
 	win := x11test.OpenWindow(t, disp, "probe-window", red, 50, 50, 320, 96)
 	x11test.OpenWindow(t, disp, "Blue Notes", color.RGBA{0, 0, 255, 255}, 400, 300, 123, 61)
 
-	cfg := config.Default()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RTSPPort = l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cfg.MediaDir = t.TempDir()
-	logs := &lockedBuffer{}
-	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		app.Close()
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	base := fmt.Sprintf("rtsp://127.0.0.1:%d/", cfg.RTSPPort)
+	ta := startTestApp(t, testConfig(t, t.TempDir()), nil)
+	logs, base := ta.logs, ta.base
 
 	for _, c := range []struct{ path, want string }{
 		{"screenlive", "mjpeg,640,480"},
@@ -146,29 +121,8 @@ func TestScreenCaptureWithoutSHM(t *testing.T) {
 	t.Setenv("DISPLAY", disp)
 	x11test.OpenWindow(t, disp, "no-shm", color.RGBA{0, 0, 255, 255}, 20, 20, 160, 96)
 
-	cfg := config.Default()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RTSPPort = l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cfg.MediaDir = t.TempDir()
-	logs := &lockedBuffer{}
-	app, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		app.Close()
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	base := fmt.Sprintf("rtsp://127.0.0.1:%d/", cfg.RTSPPort)
+	ta := startTestApp(t, testConfig(t, t.TempDir()), nil)
+	logs, base := ta.logs, ta.base
 	for _, c := range []struct{ path, want string }{
 		{"screenlive", "mjpeg,320,240"},
 		{"window=no-shm", "mjpeg,160,96"},

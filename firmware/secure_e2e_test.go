@@ -24,30 +24,13 @@ import (
 // certificates go.
 func e2eStartWith(t *testing.T, mediaDir, cfgDir string, tweak func(*config.Config)) *App {
 	t.Helper()
-	cfg := config.Default()
+	cfg := testConfig(t, mediaDir)
 	cfg.Path = filepath.Join(cfgDir, "rtspserver.cfg")
-	cfg.RTSPPort = e2eFreePort(t)
-	cfg.MediaDir = mediaDir
 	cfg.LoopNums = -1
 	if tweak != nil {
 		tweak(cfg)
 	}
-	logs := &lockedBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	app, err := New(cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		app.Close()
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	return app
+	return startTestApp(t, cfg, nil).app
 }
 
 func e2ePort(app *App, scheme string) int { return app.Addr(scheme).(*net.TCPAddr).Port }
