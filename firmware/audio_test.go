@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,30 +12,18 @@ import (
 	"testing"
 	"time"
 
+	"rtspcam/drivers/audio/audiotest"
 	"rtspcam/drivers/pulse/pulsetest"
 	"rtspcam/firmware/source"
 	"rtspcam/firmware/source/mic"
 	"rtspcam/hwenc/ffmpeg"
 )
 
-// audioLevel is the amplitude (of full scale) of freq in pcm (Goertzel).
-func audioLevel(pcm []int16, rate int, freq float64) float64 {
-	w := 2 * math.Pi * freq / float64(rate)
-	c := 2 * math.Cos(w)
-	var s1, s2 float64
-	for _, v := range pcm {
-		s := float64(v) + c*s1 - s2
-		s2, s1 = s1, s
-	}
-	p := s1*s1 + s2*s2 - c*s1*s2
-	return 2 * math.Sqrt(math.Max(p, 0)) / float64(len(pcm)) / 32767
-}
-
 // dominant scans 100…3500 Hz in 25 Hz steps for the strongest frequency.
 func dominant(pcm []int16, rate int) (float64, float64) {
 	best, bestA := 0.0, 0.0
 	for f := 100.0; f <= 3500; f += 25 {
-		if a := audioLevel(pcm, rate, f); a > bestA {
+		if a := audiotest.Level(pcm, rate, f); a > bestA {
 			best, bestA = f, a
 		}
 	}

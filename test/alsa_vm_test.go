@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"rtspcam/drivers/audio/audiotest"
 	"rtspcam/test/vm"
 )
 
@@ -167,15 +168,7 @@ func packetSpan(path string) (codec string, rate int, seconds float64, err error
 // (Goertzel) and its amplitude of full scale.
 func toneOf(pcm []int16, rate int) (freq, amp float64) {
 	for f := 100.0; f <= 3500; f += 25 {
-		w := 2 * math.Pi * f / float64(rate)
-		c := 2 * math.Cos(w)
-		var s1, s2 float64
-		for _, v := range pcm {
-			s := float64(v) + c*s1 - s2
-			s2, s1 = s1, s
-		}
-		p := s1*s1 + s2*s2 - c*s1*s2
-		if a := 2 * math.Sqrt(math.Max(p, 0)) / float64(len(pcm)) / 32767; a > amp {
+		if a := audiotest.Level(pcm, rate, f); a > amp {
 			freq, amp = f, a
 		}
 	}

@@ -10,21 +10,9 @@ import (
 	"time"
 
 	"rtspcam/drivers/audio"
+	"rtspcam/drivers/audio/audiotest"
 	"rtspcam/drivers/pulse/pulsetest"
 )
-
-// level is the amplitude (of full scale) of freq in mono pcm.
-func level(pcm []int16, rate int, freq float64) float64 {
-	w := 2 * math.Pi * freq / float64(rate)
-	c := 2 * math.Cos(w)
-	var s1, s2 float64
-	for _, v := range pcm {
-		s := float64(v) + c*s1 - s2
-		s2, s1 = s1, s
-	}
-	p := s1*s1 + s2*s2 - c*s1*s2
-	return 2 * math.Sqrt(math.Max(p, 0)) / float64(len(pcm)) / 32767
-}
 
 // peak is the highest level of freq over 200 ms windows of pcm: the
 // capture starts before the player's first samples reach the sink, so
@@ -33,7 +21,7 @@ func peak(pcm []int16, rate int, freq float64) float64 {
 	best := 0.0
 	w := rate / 5
 	for i := 0; i+w <= len(pcm); i += w / 2 {
-		best = math.Max(best, level(pcm[i:i+w], rate, freq))
+		best = math.Max(best, audiotest.Level(pcm[i:i+w], rate, freq))
 	}
 	return best
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"rtspcam/drivers/audio/audiotest"
 )
 
 // decodeFrames decodes what an AudioEncoder of cfg produced.
@@ -95,7 +97,7 @@ func TestAudioEncoder(t *testing.T) {
 				first = append(first, pcm[i])
 			}
 			tail := first[len(first)/4:]
-			if a := goertzel(tail, c.rate, 1000); math.Abs(a-0.5) > 0.05 {
+			if a := audiotest.Level(tail, c.rate, 1000); math.Abs(a-0.5) > 0.05 {
 				t.Errorf("1 kHz at %.3f after the round trip, want 0.5", a)
 			}
 		})

@@ -4,20 +4,9 @@ import (
 	"fmt"
 	"math"
 	"testing"
-)
 
-// goertzel is the amplitude (of full scale 32767) of freq in pcm.
-func goertzel(pcm []int16, rate int, freq float64) float64 {
-	w := 2 * math.Pi * freq / float64(rate)
-	c := 2 * math.Cos(w)
-	var s1, s2 float64
-	for _, v := range pcm {
-		s := float64(v) + c*s1 - s2
-		s2, s1 = s1, s
-	}
-	p := s1*s1 + s2*s2 - c*s1*s2
-	return 2 * math.Sqrt(math.Max(p, 0)) / float64(len(pcm)) / 32767
-}
+	"rtspcam/drivers/audio/audiotest"
+)
 
 // sineSNR fits a sine of freq to pcm (skipping edge samples) and returns
 // signal-to-residual in dB.
@@ -65,7 +54,7 @@ func TestResamplerTone(t *testing.T) {
 				if d := len(got) - out; d < -1 || d > 1 {
 					t.Fatalf("%d samples out of 1 s, want %d", len(got), out)
 				}
-				if a := goertzel(got[out/10:], out, f); math.Abs(a-0.5) > 0.01 {
+				if a := audiotest.Level(got[out/10:], out, f); math.Abs(a-0.5) > 0.01 {
 					t.Errorf("1 kHz amplitude %.4f, want 0.5", a)
 				}
 				if snr := sineSNR(got, out, f, out/20); snr < 60 {
@@ -82,13 +71,13 @@ func TestResamplerRejectsAlias(t *testing.T) {
 	// on 3 kHz.
 	pcm := tone(48000, 48000, 5000, 0.5)
 	got := resampleChunks(t, 48000, 8000, 1, pcm, 960)
-	if a := goertzel(got[800:], 8000, 3000); a > 0.5*0.001 {
+	if a := audiotest.Level(got[800:], 8000, 3000); a > 0.5*0.001 {
 		t.Errorf("alias at 3 kHz has amplitude %.5f, want < 0.1 %% of the input (−60 dB)", a)
 	}
 	// And 3.4 kHz, inside the telephone band, passes.
 	pcm = tone(48000, 48000, 3400, 0.5)
 	got = resampleChunks(t, 48000, 8000, 1, pcm, 960)
-	if a := goertzel(got[800:], 8000, 3400); a < 0.45 {
+	if a := audiotest.Level(got[800:], 8000, 3400); a < 0.45 {
 		t.Errorf("3.4 kHz amplitude %.4f, want ≥ 0.45", a)
 	}
 }
