@@ -12,10 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -40,15 +36,10 @@ func (h Host) root() string {
 // Devices lists the video capture devices (not outputs, codecs or
 // metadata nodes) in /dev/videoN order.
 func (h Host) Devices() ([]DeviceInfo, error) {
-	paths, err := filepath.Glob(filepath.Join(h.root(), "video*"))
+	paths, err := Nodes(h.root())
 	if err != nil {
 		return nil, err
 	}
-	num := func(p string) int {
-		n, _ := strconv.Atoi(strings.TrimPrefix(filepath.Base(p), "video"))
-		return n
-	}
-	sort.Slice(paths, func(i, j int) bool { return num(paths[i]) < num(paths[j]) })
 	var out []DeviceInfo
 	for _, p := range paths {
 		d, ok := probe(p)

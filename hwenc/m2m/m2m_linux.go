@@ -10,10 +10,6 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -60,18 +56,10 @@ func ioctl(fd int, req uintptr, arg unsafe.Pointer) error {
 // with the M2M or M2M_MPLANE capability whose CAPTURE queue offers a
 // compressed format, in node order.
 func Find(root string) ([]Device, error) {
-	if root == "" {
-		root = "/dev"
-	}
-	paths, err := filepath.Glob(filepath.Join(root, "video*"))
+	paths, err := v4l2.Nodes(root)
 	if err != nil {
 		return nil, err
 	}
-	num := func(p string) int {
-		n, _ := strconv.Atoi(strings.TrimPrefix(filepath.Base(p), "video"))
-		return n
-	}
-	sort.Slice(paths, func(i, j int) bool { return num(paths[i]) < num(paths[j]) })
 	var out []Device
 	for _, p := range paths {
 		if d, ok := probe(p); ok {
